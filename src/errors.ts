@@ -60,7 +60,8 @@ export function toPlainError(err: unknown, fallbackCode = 'ALB_INTERNAL'): Plain
     return { name: err.name, code: err.code, message: err.message, details: { ...err.details }, stack: err.stack };
   }
   if (err instanceof Error) {
-    const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : fallbackCode;
+    const raw = (err as Error & { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : fallbackCode;
     return { name: err.name, code, message: err.message, stack: err.stack };
   }
   return { name: 'Error', code: fallbackCode, message: String(err) };

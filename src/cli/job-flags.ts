@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option, InvalidArgumentError } from 'commander';
+import { OptionError } from '../errors.js';
+import { JOB_OPTION_KEYS, checkKnownKeys } from '../pipeline/job-options.js';
+
+/** Parses an integer flag, naming the flag in the error. */
+export function intArg(flag: string) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} expects an integer, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}
+
+export function floatArg(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} expects a number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** Flags every pipeline task takes. Defaults are documented, not set here: options resolve once, in the library. */
+export function addJobFlags(cmd: Command, defaultModel: string): Command {
+  return cmd
+    .requiredOption('-o, --out <dir>', 'output directory (part-*.arrow, manifest.json, rejects.jsonl)')
+    .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`)
+    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'tsv', 'jsonl', 'text']))
+    .option('--text-column <name>', 'column (or JSONL field) holding the text (default: text)')
+    .option('--text-b-column <name>', 'column holding a second segment: encodes [CLS] a [SEP] b [SEP]')
+    .option('--id-column <name>', 'column holding row ids (default: id; absent: the 0-based row number)')
+    .option('--keep-empty', 'process empty and whitespace-only texts instead of rejecting them')
+    .option('--max-record-bytes <n>', 'reject input records larger than this (default: 1048576)', intArg('--max-record-bytes'))
+    .option('--max-length <n>', "tokens per row incl. [CLS]/[SEP] (default: the model's maximum); longer rows are truncated and flagged", intArg('--max-length'))
+    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 8192 on CPU, 65536 on CUDA)', intArg('--batch-tokens'))
+    .option('--workers <n>', 'worker threads (sessions) per device (default: cores/2 on CPU, 2 per GPU)', intArg('--workers'))
+    .option('--threads <n>', 'ONNX Runtime threads per worker (default: cores/workers on CPU, 1 on CUDA)', intArg('--threads'))
+    .option('--device <device>', 'cpu | cuda | cuda:N | cuda:0,1 | auto (CUDA if it loads, else CPU) (default: cpu)')
+    .option('--window-rows <n>', 'rows sorted and batched together (default: 4096 CPU, 16384 CUDA)', intArg('--window-rows'))
+    .option('--part-rows <n>', 'input rows per part file, a multiple of --window-rows (default: 4 windows)', intArg('--part-rows'))
+    .option('--overwrite', 'replace the job already in --out')
+    .option('--resume', 'continue the job in --out from its last committed part')
+    .addOption(new Option('--on-error <mode>', 'skip: reject bad rows and go on; fail: stop at the first (default: skip)').choices(['skip', 'fail']))
+    .option('--max-rejects <n>', 'stop cleanly once more rows than this were rejected', intArg('--max-rejects'))
+    .option('--batch-timeout <seconds>', 'abandon and retry a batch after this long (default: 600)', floatArg('--batch-timeout'))
+    .option('-q, --quiet', 'no progress or summary on stderr')
+    .option('--config <file>', 'read options from a JSON file (keys as in configs/*.json); flags win over the file');
+}
+
+/**
+ * Merges `--config` file values with flags given on the command line (flags win), and maps
+ * flag spellings to library option names. Unknown keys in the file are refused, by name.
+ */
+export function collectOptions(cmd: Command, taskKeys: readonly string[]): Record<string, unknown> {
+  const flags = cmd.opts<Record<string, unknown>>();
+  const known = [...JOB_OPTION_KEYS.filter((k) => k !== 'signal' && k !== 'log'), ...taskKeys];
+  let fromFile: Record<string, unknown> = {};
+  if (typeof flags.config === 'string') fromFile = readConfigFile(flags.config, known);
+  const fromFlags: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (key === 'config' || cmd.getOptionValueSource(key) !== 'cli') continue;
+    if (key === 'batchTimeout') fromFlags.batchTimeoutMs = Math.round((value as number) * 1000);
+    else fromFlags[key] = value;
+  }
+  return { ...fromFile, ...fromFlags };
+}
+
+export function readConfigFile(file: string, known: readonly string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OptionError('ALB_CONFIG_UNREADABLE', `--config ${file}: ${(err as Error).message}`, { option: '--config', got: file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new OptionError('ALB_CONFIG_INVALID', `--config ${file}: not valid JSON: ${(err as Error).message}`, { option: '--config', got: file });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new OptionError('ALB_CONFIG_INVALID', `--config ${file}: expected a JSON object of options`, { option: '--config', got: file });
+  }
+  const obj = Object.fromEntries(Object.entries(json as Record<string, unknown>).filter(([k]) => !k.startsWith('$') && k !== 'comment'));
+  checkKnownKeys(obj, known, `--config ${file}`);
+  return obj;
+}

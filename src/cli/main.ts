@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { AlbertError, OptionError } from '../errors.js';
+import { packageInfo } from '../io/package-root.js';
+import { embedCommand, fillMaskCommand, labelCommand, sopCommand } from './task-commands.js';
+import { tokenizeCommand } from './tokenize-command.js';
+
+/**
+ * `albert`: the CLI only parses arguments and calls the library; everything it does, a
+ * program can do with `import`. Data goes to stdout; progress, summaries and errors to
+ * stderr, errors as `albert: CODE: message`.
+ */
+const program = new Command('albert')
+  .description('Run ALBERT models over millions of documents; write Apache Arrow embeddings and predictions')
+  .version(packageInfo().version)
+  .showHelpAfterError();
+
+program.addCommand(embedCommand());
+program.addCommand(labelCommand());
+program.addCommand(fillMaskCommand());
+program.addCommand(sopCommand());
+program.addCommand(tokenizeCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof AlbertError) {
+    process.stderr.write(`albert: ${err.code}: ${err.message}\n`);
+    process.exitCode = err instanceof OptionError ? 2 : 1;
+  } else {
+    process.stderr.write(`albert: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

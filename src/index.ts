@@ -1,0 +1,14 @@
+export * from './errors.js';
+export { runJob } from './pipeline/run-job.js';
+export type { JobOptions, ResolvedJobOptions } from './pipeline/job-options.js';
+export { resolveJobOptions, parseDevice } from './pipeline/job-options.js';
+export type { JobSummary } from './pipeline/job-summary.js';
+export type { Manifest, PartEntry } from './pipeline/manifest.js';
+export type { TaskDefinition, TaskPlan, OutputRow } from './pipeline/task.js';
+export { embedTask, type EmbedTaskOptions } from './pipeline/tasks/embed-task.js';
+export { labelTask, type LabelTaskOptions } from './pipeline/tasks/label-task.js';
+export { fillMaskTask, type FillMaskTaskOptions } from './pipeline/tasks/fill-mask-task.js';
+export { sopTask } from './pipeline/tasks/sop-task.js';
+export { AlbertTokenizer, type Encoded } from './model/albert-tokenizer.js';
+export { readSource, type ReadSourceOptions, type Source } from './io/read-source.js';
+export type { SourceItem, SourceRow, SourceReject } from './io/row.js';

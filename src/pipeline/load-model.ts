@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { AlbertTokenizer } from '../model/albert-tokenizer.js';
+import { parseModelConfig, type ModelConfig } from '../model/model-spec.js';
+import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
+import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../model/tokenizer-json.js';
+import { readModelFiles, type ModelFiles } from '../io/model-files.js';
+import { packageInfo } from '../io/package-root.js';
+import { optionError } from '../errors.js';
+
+export interface LoadedModel {
+  files: ModelFiles;
+  config: ModelConfig;
+  /** The tokenizer.json text in use (built from spiece.model when the folder has only that). */
+  tokenizerJson: string;
+}
+
+/** The bundled model folder for a task, e.g. `<package>/models/albert-mini`. */
+export function bundledModel(name: string): string {
+  return join(packageInfo().root, 'models', name);
+}
+
+/** Reads the model folder and its tokenizer definition; the session is made in the workers. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const files = await readModelFiles(dir);
+  const config = parseModelConfig(files.config, join(files.dir, 'config.json'));
+  const tokenizerJson =
+    files.tokenizerJson ??
+    JSON.stringify(buildAlbertTokenizerJson(parseSentencePieceModel(files.spieceModel!, join(files.dir, 'spiece.model')), albertTokenizerOptionsFromConfig(files.tokenizerConfig)));
+  return { files, config, tokenizerJson };
+}
+
+/**
+ * The tokenizer for a run: `--max-length`, or the model's maximum. `truncate: false` (for
+ * `albert tokenize` without --max-length) shows whole rows, as spm_encode does.
+ */
+export function makeTokenizer(model: LoadedModel, maxLength: number | null, truncate = true): AlbertTokenizer {
+  if (!truncate && maxLength === null) return AlbertTokenizer.fromJson(model.tokenizerJson, null, tokenizerSource(model));
+  const max = maxLength ?? model.config.maxPositions;
+  if (max > model.config.maxPositions) {
+    throw optionError('--max-length', max, `at most the model's max_position_embeddings (${model.config.maxPositions})`);
+  }
+  return AlbertTokenizer.fromJson(model.tokenizerJson, max, tokenizerSource(model));
+}
+
+function tokenizerSource(model: LoadedModel): string {
+  return join(model.files.dir, model.files.tokenizerJson ? 'tokenizer.json' : 'spiece.model');
+}

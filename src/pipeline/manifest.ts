@@ -1,0 +1,95 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OutputError } from '../errors.js';
+import { writeFileAtomic } from '../io/durable-file.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const REJECTS_FILE = 'rejects.jsonl';
+export const MANIFEST_FORMAT = 'albert-pipeline/manifest@1';
+
+/** One committed part: a contiguous range of input rows, all of them accounted for. */
+export interface PartEntry {
+  file: string;
+  /** First input row (`seq`) the part covers. */
+  seqStart: number;
+  /** One past the last input row it covers. */
+  seqEnd: number;
+  rows: number;
+  rejected: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface StageTimes {
+  readMs: number;
+  tokenizeMs: number;
+  queueMs: number;
+  inferMs: number;
+  postMs: number;
+  writeMs: number;
+}
+
+/**
+ * The job's source of truth. Parts appear here only after their file is durable; resume
+ * trusts this file alone, and redoes whatever it does not list.
+ */
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  tool: { name: 'albert-pipeline'; version: string };
+  task: string;
+  status: 'running' | 'complete' | 'interrupted' | 'failed';
+  /** Everything that determines the output bytes; --resume refuses a job whose fingerprint differs. */
+  fingerprint: Record<string, unknown>;
+  model: { name: string; sha256: string; execution_provider: string; fallback_reason: string | null };
+  input: { path: string | null; bytes: number | null };
+  parts: PartEntry[];
+  /** Where the next part starts: input row and, when known, its byte offset. */
+  next: { seq: number; offset: number | null };
+  rejects: { file: string; bytes: number; by_code: Record<string, number> };
+  rows_in: number;
+  rows_out: number;
+  rows_rejected: number;
+  tokens: number;
+  /** Task-specific counts, e.g. rows per predicted label. */
+  counts: Record<string, number>;
+  elapsed_s: number;
+  docs_per_s: number;
+  tokens_per_s: number;
+  stages_ms: StageTimes;
+  started_at: string;
+  updated_at: string;
+}
+
+export async function writeManifest(outDir: string, manifest: Manifest): Promise<void> {
+  await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Reads a manifest without following a symlink; `null` when there is none. */
+export async function readManifest(outDir: string): Promise<Manifest | null> {
+  const file = join(outDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new OutputError('ALB_OUTPUT_SYMLINK', `${file} is a symlink; refusing to follow it out of --out`, { file });
+    throw new OutputError('ALB_OUTPUT_UNREADABLE', `${file}: ${(err as Error).message}`, { file });
+  }
+  let m: Manifest;
+  try {
+    m = JSON.parse(text) as Manifest;
+  } catch {
+    throw new OutputError('ALB_MANIFEST_INVALID', `${file} is not valid JSON; the job in this folder cannot be resumed (use --overwrite to start over)`, { file });
+  }
+  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.parts)) {
+    throw new OutputError('ALB_MANIFEST_INVALID', `${file} is not an albert-pipeline manifest (format ${JSON.stringify(m.format)})`, { file });
+  }
+  return m;
+}

@@ -1,0 +1,125 @@
+import { Field, Float32, List, Schema, Struct, Utf8, type Data } from 'apache-arrow';
+import { ModelError, optionError } from '../../errors.js';
+import { lastDim, requireOutput } from '../../model/model-spec.js';
+import { topK } from '../../model/activations.js';
+import { fixedSizeFloat32Data, fixedSizeListType, float32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from '../arrow-columns.js';
+import { commonMetadata, type TaskDefinition } from '../task.js';
+
+export interface LabelTaskOptions {
+  /** Sigmoid per label instead of softmax; adds a `labels` column (those above `threshold`). */
+  multiLabel?: boolean;
+  /** Probability above which a label is in `labels` (multi-label only; default 0.5). */
+  threshold?: number;
+  /** Adds a `top_k` column of the k most probable (label, score) pairs. */
+  topK?: number;
+}
+
+export interface ResolvedLabelTaskOptions {
+  readonly multiLabel: boolean;
+  readonly threshold: number;
+  readonly topK: number | null;
+}
+
+const topKField = new Field('item', new Struct([new Field('label', new Utf8(), false), new Field('score', new Float32(), false)]), false);
+
+/**
+ * `albert label`: sequence classification. Columns `id`, `label`, `score`, `probs`
+ * (+ `labels` with --multi-label, + `top_k` with --top-k). The schema metadata carries the
+ * label names; the manifest counts rows per predicted label.
+ */
+export const labelTask: TaskDefinition<ResolvedLabelTaskOptions> = {
+  name: 'label',
+  defaultModel: 'albert-mini-cls',
+  requiresPairs: false,
+
+  resolveOptions(o) {
+    const multiLabel = o.multiLabel ?? false;
+    if (typeof multiLabel !== 'boolean') throw optionError('--multi-label', multiLabel, 'true or false');
+    const threshold = o.threshold ?? 0.5;
+    if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw optionError('--threshold', threshold, 'a probability from 0 to 1');
+    const k = o.topK ?? null;
+    if (k !== null && (typeof k !== 'number' || !Number.isInteger(k) || k < 1)) throw optionError('--top-k', k, 'a positive integer');
+    return Object.freeze({ multiLabel, threshold, topK: k as number | null });
+  },
+
+  fingerprint: (o) => ({ multi_label: o.multiLabel, threshold: o.threshold, top_k: o.topK }),
+
+  plan(ctx, o) {
+    const io = requireOutput(ctx.spec, 'label', 'logits', 'Pass a sequence-classification model (architectures AlbertForSequenceClassification), e.g. models/albert-mini-cls.');
+    if (io.shape.length !== 2) {
+      throw new ModelError('ALB_MODEL_TASK_UNSUPPORTED', `model ${ctx.spec.name}: output logits has shape [${io.shape.join(', ')}], a per-token head (masked LM?); \`label\` needs sequence-classification logits [batch, num_labels]. Use \`albert fill-mask\` for masked-LM models.`, { model: ctx.spec.name, task: 'label' });
+    }
+    const L = lastDim(io) ?? ctx.spec.labels?.length;
+    if (!L) throw new ModelError('ALB_MODEL_TASK_UNSUPPORTED', `model ${ctx.spec.name}: cannot tell the number of labels (logits shape [${io.shape.join(', ')}], no id2label in config.json)`, { model: ctx.spec.name });
+    const names = ctx.spec.labels && ctx.spec.labels.length === L ? [...ctx.spec.labels] : Array.from({ length: L }, (_, i) => `LABEL_${i}`);
+    const fields: Field[] = [
+      new Field('id', new Utf8(), false),
+      new Field('label', new Utf8(), false),
+      new Field('score', new Float32(), false),
+      new Field('probs', fixedSizeListType(L), false),
+    ];
+    const labelItem = new Field('item', new Utf8(), false);
+    if (o.multiLabel) fields.push(new Field('labels', new List(labelItem), false));
+    if (o.topK !== null) fields.push(new Field('top_k', new List(topKField), false));
+    const schema = new Schema(
+      fields,
+      schemaMetadata({
+        ...commonMetadata(ctx, 'label', 'logits'),
+        'albert.labels': names,
+        'albert.activation': o.multiLabel ? 'sigmoid' : 'softmax',
+        ...(o.multiLabel ? { 'albert.threshold': o.threshold } : {}),
+      }),
+    );
+    const k = Math.min(o.topK ?? 0, L);
+
+    const decide = (probs: Float32Array, off: number) => {
+      const best = topK(probs, off, L, Math.max(k, 1));
+      const above: string[] = [];
+      if (o.multiLabel) for (let j = 0; j < L; j++) if (probs[off + j] > o.threshold) above.push(names[j]);
+      return { best, above };
+    };
+
+    return {
+      head: { kind: 'classify', output: 'logits', activation: o.multiLabel ? 'sigmoid' : 'softmax' },
+      schema,
+      build(rows) {
+        const n = rows.length;
+        const probs = new Float32Array(n * L);
+        const label: string[] = [];
+        const score = new Float32Array(n);
+        const labelsFlat: string[] = [];
+        const labelsCount = new Int32Array(n);
+        const kLabels: string[] = [];
+        const kScores = new Float32Array(n * k);
+        rows.forEach((r, i) => {
+          probs.set((r.response.columns.probs as Float32Array).subarray(r.index * L, (r.index + 1) * L), i * L);
+          const { best, above } = decide(probs, i * L);
+          label.push(names[best[0]]);
+          score[i] = probs[i * L + best[0]];
+          labelsFlat.push(...above);
+          labelsCount[i] = above.length;
+          for (let j = 0; j < k; j++) {
+            kLabels.push(names[best[j]]);
+            kScores[i * k + j] = probs[i * L + best[j]];
+          }
+        });
+        const children: Data[] = [utf8Data(rows.map((r) => r.id)), utf8Data(label), float32Data(score), fixedSizeFloat32Data(probs, L)];
+        if (o.multiLabel) children.push(listData(utf8Data(labelsFlat), labelsCount, labelItem) );
+        if (o.topK !== null) {
+          const st = structData((topKField.type as Struct).children, [utf8Data(kLabels), float32Data(kScores)], n * k);
+          children.push(listData(st, new Int32Array(n).fill(k), topKField));
+        }
+        return recordBatch(schema, children, n);
+      },
+      tally(rows, counts) {
+        const probs = new Float32Array(L);
+        for (const r of rows) {
+          probs.set((r.response.columns.probs as Float32Array).subarray(r.index * L, (r.index + 1) * L));
+          const { best, above } = decide(probs, 0);
+          for (const name of o.multiLabel ? above : [names[best[0]]]) counts[name] = (counts[name] ?? 0) + 1;
+        }
+      },
+    };
+  },
+};
+

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { TINY } from './reference.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `albert` CLI as a user would (npm test builds first). */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string | Buffer; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+export function tempDir(prefix = 'albert-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A complete model folder for one of the tiny HF fixtures: its config and ONNX plus the
+ * shared tokenizer files (the fixture keeps them in one place).
+ */
+export function tinyModel(name: 'albert-tiny' | 'albert-tiny-cls' | 'albert-tiny-mlm' | 'albert-tiny-pretraining', opts: { spieceOnly?: boolean } = {}): string {
+  const dir = join(tempDir('albert-model-'), name);
+  mkdirSync(dir);
+  for (const f of ['config.json', 'model.onnx']) copyFileSync(join(TINY, name, f), join(dir, f));
+  const tokFiles = opts.spieceOnly ? ['spiece.model', 'tokenizer_config.json'] : ['tokenizer.json', 'spiece.model', 'tokenizer_config.json'];
+  for (const f of tokFiles) copyFileSync(join(TINY, 'tokenizer', f), join(dir, f));
+  return dir;
+}
+
+/** All committed parts of an output directory, in order, as one table. */
+export function readOutput(out: string): Table {
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parts: { file: string }[] };
+  const tables = manifest.parts.map((p) => tableFromIPC(readFileSync(join(out, p.file))));
+  return tables.reduce((a, b) => a.concat(b));
+}
+
+export function readManifestJson(out: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+}
+
+export function readRejects(out: string): Array<Record<string, any>> {
+  const file = join(out, 'rejects.jsonl');
+  if (!readdirSync(out).includes('rejects.jsonl')) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Rows of a vector column (FixedSizeList<Float32>) as Float32Arrays. */
+export function vectors(table: Table, column: string): Float32Array[] {
+  const col = table.getChild(column)!;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < col.length; i++) out.push(Float32Array.from(col.get(i) as Iterable<number>));
+  return out;
+}
