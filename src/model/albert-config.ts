@@ -1,0 +1,147 @@
+/**
+ * HF `config.json` for ALBERT: parsing, validation, and the published model sizes.
+ */
+import { ModelError, describe } from '../errors.js';
+
+/** Activations HF's ACT2FN maps for ALBERT checkpoints; the tanh forms are one function. */
+export const ALBERT_ACTIVATIONS = ['gelu_new', 'gelu', 'relu', 'gelu_fast', 'gelu_pytorch_tanh', 'silu', 'swish'] as const;
+export type AlbertActivation = (typeof ALBERT_ACTIVATIONS)[number];
+
+export interface AlbertConfig {
+  readonly vocabSize: number;
+  readonly embeddingSize: number;
+  readonly hiddenSize: number;
+  readonly numHiddenLayers: number;
+  readonly numHiddenGroups: number;
+  readonly numAttentionHeads: number;
+  readonly intermediateSize: number;
+  readonly innerGroupNum: number;
+  readonly hiddenAct: AlbertActivation;
+  readonly maxPositionEmbeddings: number;
+  readonly typeVocabSize: number;
+  readonly layerNormEps: number;
+  readonly architectures: readonly string[];
+  /** Label names by class index, when config.json has `id2label`. */
+  readonly id2label: Readonly<Record<number, string>> | undefined;
+}
+
+// HF AlbertConfig's constructor defaults (the xxlarge shape), used for keys config.json omits.
+const DEFAULTS = {
+  vocab_size: 30000, embedding_size: 128, hidden_size: 4096, num_hidden_layers: 12, num_hidden_groups: 1,
+  num_attention_heads: 64, intermediate_size: 16384, inner_group_num: 1, hidden_act: 'gelu_new',
+  max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12,
+} as const;
+
+/**
+ * Validates a parsed config.json into a frozen {@link AlbertConfig}.
+ *
+ * @param json the parsed config.json
+ * @param source the file name, for error messages
+ * @throws ModelError `ALB_CONFIG_INVALID` naming the key and the value it has
+ * @example
+ * ```ts
+ * const config = parseAlbertConfig(JSON.parse(await readFile('config.json', 'utf8')), 'config.json');
+ * config.hiddenSize; // 768
+ * ```
+ */
+export function parseAlbertConfig(json: unknown, source = 'config.json'): AlbertConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ModelError('ALB_CONFIG_INVALID', `${source}: expected a JSON object, got ${describe(json)}`, { source });
+  }
+  const raw = json as Record<string, unknown>;
+  const fail = (key: string, expected: string): never => {
+    throw new ModelError('ALB_CONFIG_INVALID', `${source}: ${key} must be ${expected}, got ${describe(raw[key])}`, { source, key });
+  };
+  if (raw.model_type !== undefined && raw.model_type !== 'albert') fail('model_type', '"albert"');
+  const int = (key: keyof typeof DEFAULTS): number => {
+    const v = raw[key] ?? DEFAULTS[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(key, 'a positive integer');
+    return v as number;
+  };
+  const hiddenAct = raw.hidden_act ?? DEFAULTS.hidden_act;
+  if (typeof hiddenAct !== 'string' || !(ALBERT_ACTIVATIONS as readonly string[]).includes(hiddenAct)) {
+    fail('hidden_act', `one of ${ALBERT_ACTIVATIONS.join(', ')}`);
+  }
+  const eps = raw.layer_norm_eps ?? DEFAULTS.layer_norm_eps;
+  if (typeof eps !== 'number' || !(eps > 0)) fail('layer_norm_eps', 'a positive number');
+  if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
+    fail('position_embedding_type', '"absolute" (relative position embeddings are not supported)');
+  }
+  const architectures = raw.architectures ?? [];
+  if (!Array.isArray(architectures) || !architectures.every((a) => typeof a === 'string')) fail('architectures', 'a list of strings');
+
+  let id2label: Record<number, string> | undefined;
+  if (raw.id2label !== undefined) {
+    if (typeof raw.id2label !== 'object' || raw.id2label === null) fail('id2label', 'an object of index → label');
+    id2label = {};
+    for (const [k, v] of Object.entries(raw.id2label as Record<string, unknown>)) {
+      if (!/^\d+$/.test(k) || typeof v !== 'string') fail('id2label', 'an object of index → label');
+      id2label[Number(k)] = v as string;
+    }
+    Object.freeze(id2label);
+  }
+
+  const config: AlbertConfig = Object.freeze({
+    vocabSize: int('vocab_size'),
+    embeddingSize: int('embedding_size'),
+    hiddenSize: int('hidden_size'),
+    numHiddenLayers: int('num_hidden_layers'),
+    numHiddenGroups: int('num_hidden_groups'),
+    numAttentionHeads: int('num_attention_heads'),
+    intermediateSize: int('intermediate_size'),
+    innerGroupNum: int('inner_group_num'),
+    hiddenAct: hiddenAct as AlbertActivation,
+    maxPositionEmbeddings: int('max_position_embeddings'),
+    typeVocabSize: int('type_vocab_size'),
+    layerNormEps: eps as number,
+    architectures: Object.freeze([...(architectures as string[])]),
+    id2label,
+  });
+  if (config.hiddenSize % config.numAttentionHeads !== 0) {
+    throw new ModelError('ALB_CONFIG_INVALID',
+      `${source}: hidden_size ${config.hiddenSize} is not a multiple of num_attention_heads ${config.numAttentionHeads}`, { source, key: 'hidden_size' });
+  }
+  return config;
+}
+
+/**
+ * The layer group HF's AlbertTransformer runs at layer `i`:
+ * `int(i / (num_hidden_layers / num_hidden_groups))`, float division included.
+ *
+ * @example
+ * ```ts
+ * [0, 1, 2, 3].map((i) => layerGroupIndex(config, i)); // [0, 0, 1, 1] for 4 layers, 2 groups
+ * ```
+ */
+export function layerGroupIndex(config: Pick<AlbertConfig, 'numHiddenLayers' | 'numHiddenGroups'>, layer: number): number {
+  return Math.trunc(layer / (config.numHiddenLayers / config.numHiddenGroups));
+}
+
+const OFFICIAL_SHAPES = {
+  base: { hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072, num_hidden_layers: 12 },
+  large: { hidden_size: 1024, num_attention_heads: 16, intermediate_size: 4096, num_hidden_layers: 24 },
+  xlarge: { hidden_size: 2048, num_attention_heads: 16, intermediate_size: 8192, num_hidden_layers: 24 },
+  xxlarge: { hidden_size: 4096, num_attention_heads: 64, intermediate_size: 16384, num_hidden_layers: 12 },
+} as const;
+
+export type OfficialAlbertName = `albert-${keyof typeof OFFICIAL_SHAPES}-v${1 | 2}`;
+
+/**
+ * The config.json of Google's released ALBERT models as the HF hub has them; v1 and v2
+ * share shapes (v2 switched to gelu_new and no dropout).
+ */
+export const OFFICIAL_ALBERT_CONFIGS: Readonly<Record<OfficialAlbertName, Readonly<Record<string, unknown>>>> = Object.freeze(
+  Object.fromEntries(
+    (Object.keys(OFFICIAL_SHAPES) as Array<keyof typeof OFFICIAL_SHAPES>).flatMap((size) => [1, 2].map((v) => [
+      `albert-${size}-v${v}`,
+      Object.freeze({
+        architectures: ['AlbertForMaskedLM'], model_type: 'albert', vocab_size: 30000, embedding_size: 128,
+        ...OFFICIAL_SHAPES[size], num_hidden_groups: 1, inner_group_num: 1,
+        hidden_act: v === 1 ? 'gelu' : 'gelu_new',
+        hidden_dropout_prob: v === 1 && size !== 'xxlarge' ? 0.1 : 0, attention_probs_dropout_prob: v === 1 && size !== 'xxlarge' ? 0.1 : 0,
+        max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12,
+        pad_token_id: 0, bos_token_id: 2, eos_token_id: 3,
+      }),
+    ])),
+  ) as unknown as Record<OfficialAlbertName, Record<string, unknown>>,
+);
