@@ -3,6 +3,8 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import { OptionError } from '../errors.js';
 import { JOB_OPTION_KEYS, checkKnownKeys } from '../pipeline/job-options.js';
 
+export const SHARD_OPTION_KEYS = ['shardCount', 'shardIndex', 'shardRows', 'shardBytes', 'run'] as const;
+
 /** Parses an integer flag, naming the flag in the error. */
 export function intArg(flag: string) {
   return (value: string): number => {
@@ -43,7 +45,12 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .option('--max-rejects <n>', 'stop cleanly once more rows than this were rejected', intArg('--max-rejects'))
     .option('--batch-timeout <seconds>', 'abandon and retry a batch after this long (default: 600)', floatArg('--batch-timeout'))
     .option('-q, --quiet', 'no progress or summary on stderr')
-    .option('--config <file>', 'read options from a JSON file (keys as in configs/*.json); flags win over the file');
+    .option('--config <file>', 'read options from a JSON file (keys as in configs/*.json); flags win over the file')
+    .option('--shard-count <n>', 'static sharding: the number of processes sharing this job (see README "Scale-out")', intArg('--shard-count'))
+    .option('--shard-index <i>', 'static sharding: this process (default: $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID)', intArg('--shard-index'))
+    .option('--shard-rows <n>', 'input rows per shard, a multiple of --window-rows (default: 65536)', intArg('--shard-rows'))
+    .option('--shard-bytes <n>', 'or: input bytes per shard', intArg('--shard-bytes'))
+    .option('--run <id>', 'run id; shard ids are <run>-shard-00042 (default: run)');
 }
 
 /**
@@ -52,7 +59,7 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
  */
 export function collectOptions(cmd: Command, taskKeys: readonly string[]): Record<string, unknown> {
   const flags = cmd.opts<Record<string, unknown>>();
-  const known = [...JOB_OPTION_KEYS.filter((k) => k !== 'signal' && k !== 'log'), ...taskKeys];
+  const known = [...JOB_OPTION_KEYS.filter((k) => k !== 'signal' && k !== 'log'), ...SHARD_OPTION_KEYS, ...taskKeys];
   let fromFile: Record<string, unknown> = {};
   if (typeof flags.config === 'string') fromFile = readConfigFile(flags.config, known);
   const fromFlags: Record<string, unknown> = {};

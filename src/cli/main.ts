@@ -4,6 +4,9 @@ import { AlbertError, OptionError } from '../errors.js';
 import { packageInfo } from '../io/package-root.js';
 import { embedCommand, fillMaskCommand, labelCommand, sopCommand } from './task-commands.js';
 import { tokenizeCommand } from './tokenize-command.js';
+import { convertCommand } from './convert-command.js';
+import { inspectCommand } from './inspect-command.js';
+import { mergeManifestCommand } from './merge-manifest-command.js';
 
 /**
  * `albert`: the CLI only parses arguments and calls the library; everything it does, a
@@ -20,6 +23,9 @@ program.addCommand(labelCommand());
 program.addCommand(fillMaskCommand());
 program.addCommand(sopCommand());
 program.addCommand(tokenizeCommand());
+program.addCommand(convertCommand());
+program.addCommand(inspectCommand());
+program.addCommand(mergeManifestCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runJob } from '../pipeline/run-job.js';
+import { runStaticShards } from '../pipeline/run-shards.js';
 import { summaryLine } from '../pipeline/job-summary.js';
 import type { TaskDefinition } from '../pipeline/task.js';
 import { collectOptions } from './job-flags.js';
@@ -21,6 +22,10 @@ export async function runCliJob<O>(task: TaskDefinition<O>, input: string, cmd: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (options.shardCount !== undefined || options.shardIndex !== undefined) {
+      await runStaticCli(task, { ...options, input, signal: controller.signal });
+      return;
+    }
     const summary = await runJob(task, { ...options, input, signal: controller.signal });
     if (!options.quiet || summary.status === 'interrupted') process.stderr.write(`${summaryLine(summary)}\n`);
     if (summary.status === 'interrupted') {
@@ -30,5 +35,18 @@ export async function runCliJob<O>(task: TaskDefinition<O>, input: string, cmd: 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+async function runStaticCli<O>(task: TaskDefinition<O>, options: Record<string, unknown>): Promise<void> {
+  const outcomes = await runStaticShards(task, options);
+  const n = (s: string) => outcomes.filter((o) => o.status === s).length;
+  const rows = outcomes.reduce((a, o) => a + (o.record?.rows_out ?? 0), 0);
+  if (!options.quiet) {
+    process.stderr.write(`${task.name}: ${outcomes.length} shards for this worker: ${n('committed')} committed (${rows} rows), ${n('skipped')} already done, ${n('lost-race')} committed first by another worker\n`);
+  }
+  if (n('interrupted') > 0) {
+    process.stderr.write('albert: interrupted; committed shards are kept: rerun the same command to finish\n');
+    process.exitCode = 130;
   }
 }

@@ -48,3 +48,21 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   await commitFile(fh, tmp, path);
 }
+
+/**
+ * Reads a small text file inside an output directory without following a symlink (so a
+ * planted link cannot make us read from outside it); `null` when the file does not exist.
+ */
+export async function readTextNoFollow(path: string): Promise<string | null> {
+  try {
+    const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

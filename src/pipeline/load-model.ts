@@ -5,7 +5,7 @@ import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
 import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../model/tokenizer-json.js';
 import { readModelFiles, type ModelFiles } from '../io/model-files.js';
 import { packageInfo } from '../io/package-root.js';
-import { optionError } from '../errors.js';
+import { ModelError, optionError } from '../errors.js';
 
 export interface LoadedModel {
   files: ModelFiles;
@@ -19,9 +19,18 @@ export function bundledModel(name: string): string {
   return join(packageInfo().root, 'models', name);
 }
 
-/** Reads the model folder and its tokenizer definition; the session is made in the workers. */
-export async function loadModel(dir: string): Promise<LoadedModel> {
-  const files = await readModelFiles(dir);
+/**
+ * Reads the model folder and its tokenizer definition; the session is made in the workers.
+ * `bundledFor` names the task when `dir` is that task's bundled default, so a missing
+ * default says which model to pass instead.
+ */
+export async function loadModel(dir: string, bundledFor: string | null = null): Promise<LoadedModel> {
+  const files = await readModelFiles(dir).catch((err: unknown) => {
+    if (bundledFor && (err as ModelError).code === 'ALB_MODEL_NOT_FOUND') {
+      throw new ModelError('ALB_MODEL_NOT_FOUND', `\`${bundledFor}\` has no bundled model at ${dir}; pass --model <dir> with a suitable model folder`, { option: '--model' });
+    }
+    throw err;
+  });
   const config = parseModelConfig(files.config, join(files.dir, 'config.json'));
   const tokenizerJson =
     files.tokenizerJson ??

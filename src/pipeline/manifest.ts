@@ -1,8 +1,6 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
-import { writeFileAtomic } from '../io/durable-file.js';
+import { readTextNoFollow, writeFileAtomic } from '../io/durable-file.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REJECTS_FILE = 'rejects.jsonl';
@@ -46,7 +44,8 @@ export interface Manifest {
   parts: PartEntry[];
   /** Where the next part starts: input row and, when known, its byte offset. */
   next: { seq: number; offset: number | null };
-  rejects: { file: string; bytes: number; by_code: Record<string, number> };
+  /** `files`: a sharded dataset keeps one rejects file per shard. */
+  rejects: { file: string; bytes: number; by_code: Record<string, number>; files?: string[] };
   rows_in: number;
   rows_out: number;
   rows_rejected: number;
@@ -68,20 +67,14 @@ export async function writeManifest(outDir: string, manifest: Manifest): Promise
 /** Reads a manifest without following a symlink; `null` when there is none. */
 export async function readManifest(outDir: string): Promise<Manifest | null> {
   const file = join(outDir, MANIFEST_FILE);
-  let text: string;
+  let text: string | null;
   try {
-    const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
+    text = await readTextNoFollow(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw new OutputError('ALB_OUTPUT_SYMLINK', `${file} is a symlink; refusing to follow it out of --out`, { file });
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new OutputError('ALB_OUTPUT_SYMLINK', `${file} is a symlink; refusing to follow it out of --out`, { file });
     throw new OutputError('ALB_OUTPUT_UNREADABLE', `${file}: ${(err as Error).message}`, { file });
   }
+  if (text === null) return null;
   let m: Manifest;
   try {
     m = JSON.parse(text) as Manifest;

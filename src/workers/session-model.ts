@@ -1,9 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { ModelError } from '../errors.js';
+import { appendPooling } from '../model/pooling-graph.js';
 import type { WorkerSetup } from './protocol.js';
 
 /**
- * What the session is created from: the model file as is, or its bytes with pooling
- * appended to the graph, so only B x H floats leave the session.
+ * What the session is created from: the model file as is, or its bytes with pooling (and
+ * normalization) appended to the graph, so that only B x H floats leave the session: on a
+ * GPU, copying the B x S x H hidden state back to the host costs more than the model.
  */
 export async function loadSessionModel(setup: WorkerSetup): Promise<string | Uint8Array> {
-  return setup.modelPath;
+  if (!setup.graphPooling) return setup.modelPath;
+  const bytes = new Uint8Array(await readFile(setup.modelPath));
+  try {
+    return appendPooling(bytes, { pooling: setup.graphPooling.pooling, normalize: setup.graphPooling.normalize });
+  } catch (err) {
+    throw new ModelError('ALB_MODEL_TASK_UNSUPPORTED', `${setup.modelPath}: cannot append ${setup.graphPooling.pooling} pooling to the graph: ${(err as Error).message}`, { file: setup.modelPath });
+  }
 }

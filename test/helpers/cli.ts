@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
@@ -73,4 +73,16 @@ export function vectors(table: Table, column: string): Float32Array[] {
   const out: Float32Array[] = [];
   for (let i = 0; i < col.length; i++) out.push(Float32Array.from(col.get(i) as Iterable<number>));
   return out;
+}
+
+/**
+ * A CSV of `n` real paragraphs (the bundled sample, cycled with fresh ids `<prefix>-<i>`);
+ * rows where `empty(i)` holds get an empty text, so runs have rejects to account for.
+ */
+export function writeCorpus(file: string, n: number, prefix: string, empty: (i: number) => boolean = () => false, stride = 1): void {
+  const sample = readFileSync(join(ROOT, 'data', 'sample.csv'), 'utf8');
+  const texts = [...sample.matchAll(/^doc-\d+,("(?:[^"]|"")*"|[^\n]*),/gm)].map((m) => m[1]);
+  const rows = ['id,text'];
+  for (let i = 0; i < n; i++) rows.push(`${prefix}-${i},${empty(i) ? '' : texts[(i * stride) % texts.length]}`);
+  writeFileSync(file, rows.join('\n') + '\n');
 }

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileCsv, HOSTILE_MAX_RECORD_BYTES } from '../fixtures/hostile.js';
-import { CLI, ROOT, cleanup, readManifestJson, readOutput, readRejects, runCli, tempDir, tinyModel } from '../helpers/cli.js';
+import { CLI, ROOT, cleanup, writeCorpus, readManifestJson, readOutput, readRejects, runCli, tempDir, tinyModel } from '../helpers/cli.js';
 
 /**
  * No lost rows: hostile input, worker faults, kill -9 + --resume, refusals, signals.
@@ -17,14 +17,9 @@ const N = 2400;
 beforeAll(() => {
   dir = tempDir();
   model = tinyModel('albert-tiny');
-  // The bundled sample, repeated with fresh ids: real paragraphs of real lengths.
-  const sample = readFileSync(join(ROOT, 'data', 'sample.csv'), 'utf8');
-  const rows: string[] = ['id,text'];
-  const texts = [...sample.matchAll(/^doc-\d+,("(?:[^"]|"")*"|[^\n]*),/gm)].map((m) => m[1]);
-  // Every 97th row is empty, so rejects.jsonl has lines to keep consistent across resumes too.
-  for (let i = 0; i < N; i++) rows.push(`row-${i},${i % 97 === 50 ? '' : texts[i % texts.length]}`);
   corpus = join(dir, 'corpus.csv');
-  writeFileSync(corpus, rows.join('\n') + '\n');
+  // Every 97th row is empty, so rejects.jsonl has lines to keep consistent across resumes too.
+  writeCorpus(corpus, N, 'row', (i) => i % 97 === 50);
 });
 afterAll(() => cleanup(dir));
 

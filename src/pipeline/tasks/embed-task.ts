@@ -33,7 +33,8 @@ export const embedTask: TaskDefinition<ResolvedEmbedTaskOptions> = {
     return Object.freeze({ pooling: pooling as Pooling, normalize });
   },
 
-  graphPooling: () => null,
+  // Pool (and normalize) inside the graph: only B x H floats leave the session.
+  graphPooling: (o) => (o.pooling === 'pooler' ? null : { pooling: o.pooling, normalize: o.normalize }),
 
   fingerprint: (o) => ({ pooling: o.pooling, normalize: o.normalize }),
 

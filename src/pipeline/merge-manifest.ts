@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { OutputError } from '../errors.js';
+import { packageInfo } from '../io/package-root.js';
+import { MANIFEST_FORMAT, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from './manifest.js';
+import { emptyStages } from './progress.js';
+import { SHARD_FILE, SHARDS_DIR, shardDir, type ShardRecord } from './shard-committer.js';
+import { readPlan } from './shard-plan.js';
+
+export interface MergeResult {
+  manifest: Manifest;
+  shards: number;
+  missing: string[];
+}
+
+/**
+ * `albert merge-manifest OUT`: checks that every shard of the plan is committed (and, with
+ * `verify`, that each part's bytes still hash to what its shard recorded), then writes the
+ * dataset manifest: parts in seq order, rows_in = rows_out + rows_rejected over all shards.
+ * Refuses, listing them, while shards are missing.
+ */
+export async function mergeManifest(outDir: string, opts: { verify?: boolean } = {}): Promise<MergeResult> {
+  const out = resolve(outDir);
+  const plan = await readPlan(out);
+  if (!plan) throw new OutputError('ALB_MERGE_NO_PLAN', `${out} has no plan.json: it is not the output of a sharded run`, { out });
+  const records: ShardRecord[] = [];
+  const missing: string[] = [];
+  for (const shard of plan.shards) {
+    const file = join(shardDir(out, shard.id), SHARD_FILE);
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text === null) missing.push(shard.id);
+    else records.push(JSON.parse(text) as ShardRecord);
+  }
+  if (missing.length > 0) {
+    throw new OutputError('ALB_MERGE_INCOMPLETE', `${missing.length} of ${plan.shards.length} shards are not committed yet: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { out, missing });
+  }
+  const parts: PartEntry[] = [];
+  const byCode: Record<string, number> = {};
+  const counts: Record<string, number> = {};
+  let rowsOut = 0;
+  let rejected = 0;
+  let tokens = 0;
+  let elapsed = 0;
+  const eps = new Set<string>();
+  for (const r of records) {
+    if (r.rows_out + r.rows_rejected !== r.shard.rows) {
+      throw new OutputError('ALB_SHARD_ACCOUNTING', `shard ${r.shard.id}: ${r.rows_out} + ${r.rows_rejected} != ${r.shard.rows}`, { shard: r.shard.id });
+    }
+    const rel = `${SHARDS_DIR}/${r.shard.id}/${r.part.file}`;
+    const st = await stat(join(out, rel)).catch(() => null);
+    if (!st || st.size !== r.part.bytes) throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: missing or not the ${r.part.bytes} bytes its shard recorded`, { file: rel });
+    if (opts.verify && (await sha256(join(out, rel))) !== r.part.sha256) {
+      throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: sha256 differs from what its shard recorded`, { file: rel });
+    }
+    parts.push({ file: rel, seqStart: r.shard.firstSeq, seqEnd: r.shard.firstSeq + r.shard.rows, rows: r.rows_out, rejected: r.rows_rejected, bytes: r.part.bytes, sha256: r.part.sha256 });
+    for (const [k, v] of Object.entries(r.rejects.by_code)) byCode[k] = (byCode[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
+    rowsOut += r.rows_out;
+    rejected += r.rows_rejected;
+    tokens += r.tokens;
+    elapsed += r.elapsed_s;
+    eps.add(r.execution_provider);
+  }
+  const now = new Date().toISOString();
+  const first = records[0];
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    tool: { name: 'albert-pipeline', version: packageInfo().version },
+    task: first?.task ?? String(plan.fingerprint.task ?? ''),
+    status: 'complete',
+    fingerprint: { ...plan.fingerprint, run: plan.run, inputs: plan.inputs.map((i) => i.path), shard_rows: plan.shardRows, shard_bytes: plan.shardBytes },
+    model: { name: '', sha256: String(plan.fingerprint.model_sha256 ?? ''), execution_provider: [...eps].join(','), fallback_reason: null },
+    input: { path: plan.inputs.length === 1 ? plan.inputs[0].path : null, bytes: plan.inputs.reduce((n, i) => n + i.bytes, 0) },
+    parts,
+    next: { seq: plan.rows, offset: null },
+    rejects: { file: REJECTS_FILE, bytes: 0, by_code: byCode, files: records.filter((r) => r.rejects.file).map((r) => `${SHARDS_DIR}/${r.shard.id}/${r.rejects.file}`) },
+    rows_in: plan.rows,
+    rows_out: rowsOut,
+    rows_rejected: rejected,
+    tokens,
+    counts,
+    // Shards run in parallel on many hosts: the sum is compute time, not wall time.
+    elapsed_s: elapsed,
+    docs_per_s: elapsed > 0 ? rowsOut / elapsed : 0,
+    tokens_per_s: elapsed > 0 ? tokens / elapsed : 0,
+    stages_ms: emptyStages(),
+    started_at: records.map((r) => r.committed_at).sort()[0] ?? now,
+    updated_at: now,
+  };
+  if (manifest.rows_in !== manifest.rows_out + manifest.rows_rejected) {
+    throw new OutputError('ALB_SHARD_ACCOUNTING', `rows_in ${manifest.rows_in} != rows_out ${rowsOut} + rows_rejected ${rejected}`, { out });
+  }
+  await writeManifest(out, manifest);
+  return { manifest, shards: records.length, missing };
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+}

@@ -1,0 +1,149 @@
+import { link, mkdir, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { OutputError, optionError } from '../errors.js';
+import { openForWrite, readTextNoFollow } from '../io/durable-file.js';
+import { readSource, type ReadSourceOptions } from '../io/read-source.js';
+
+/** One shard: a byte range of one input, aligned to record starts, with the seqs it holds. */
+export interface ShardSpec {
+  /** Stable id, `<run>-shard-00042`. */
+  id: string;
+  index: number;
+  input: string;
+  startOffset: number;
+  endOffset: number;
+  firstSeq: number;
+  rows: number;
+}
+
+export interface ShardPlan {
+  format: 'albert-pipeline/plan@1';
+  run: string;
+  inputs: Array<{ path: string; bytes: number }>;
+  shardRows: number | null;
+  shardBytes: number | null;
+  /** The job's output-shaping options; every shard of the run must share them. */
+  fingerprint: Record<string, unknown>;
+  rows: number;
+  shards: ShardSpec[];
+}
+
+export const PLAN_FILE = 'plan.json';
+
+export function shardId(run: string, index: number): string {
+  return `${run}-shard-${String(index).padStart(5, '0')}`;
+}
+
+/**
+ * Splits inputs into shards by scanning them once with the job's own reader (so CSV quoting,
+ * line endings and bad records count exactly as a run will count them). Deterministic: the
+ * same inputs and sizes always give the same shards, byte ranges and ids.
+ *
+ * @example
+ * ```ts
+ * const plan = await planShards({ inputs: ['docs.csv'], run: 'docs', shardRows: 50_000, read: {}, fingerprint: {} });
+ * plan.shards[0]; // { id: 'docs-shard-00000', input: '/…/docs.csv', startOffset: 12, endOffset: 9811200, firstSeq: 0, rows: 50000 }
+ * ```
+ */
+export async function planShards(o: {
+  inputs: readonly string[];
+  run: string;
+  shardRows?: number | null;
+  shardBytes?: number | null;
+  read: Omit<ReadSourceOptions, 'input'>;
+  fingerprint: Record<string, unknown>;
+}): Promise<ShardPlan> {
+  if (!/^[A-Za-z0-9][\w.-]{0,63}$/.test(o.run)) throw optionError('--run', o.run, 'an id of letters, digits, ".", "_" or "-" (at most 64)');
+  const shardRows = o.shardRows ?? null;
+  const shardBytes = o.shardBytes ?? null;
+  if (shardRows === null && shardBytes === null) throw optionError('--shard-rows', undefined, 'a shard size: --shard-rows or --shard-bytes');
+  const shards: ShardSpec[] = [];
+  const inputs: ShardPlan['inputs'] = [];
+  let seq = 0;
+  for (const input of o.inputs) {
+    if (input === '-') throw optionError('input', input, 'a file: sharding needs byte ranges of a file, not stdin');
+    const path = resolve(input);
+    const source = readSource({ ...o.read, input: path });
+    await source.open();
+    const bytes = source.totalBytes ?? 0;
+    inputs.push({ path, bytes });
+    let open: ShardSpec | null = null;
+    for await (const batch of source.batches()) {
+      for (const item of batch) {
+        const offset = item.offset!;
+        const full = open && ((shardRows !== null && open.rows >= shardRows) || (shardBytes !== null && offset - open.startOffset >= shardBytes));
+        if (!open || full) {
+          if (open) open.endOffset = offset;
+          open = { id: shardId(o.run, shards.length), index: shards.length, input: path, startOffset: offset, endOffset: bytes, firstSeq: seq, rows: 0 };
+          shards.push(open);
+        }
+        open.rows++;
+        seq++;
+      }
+    }
+  }
+  return { format: 'albert-pipeline/plan@1', run: o.run, inputs, shardRows, shardBytes, fingerprint: o.fingerprint, rows: seq, shards };
+}
+
+/** Shards a static worker takes: every `count`-th from `index` (Kubernetes/Slurm array index). */
+export function selectShards(plan: ShardPlan, index: number, count: number): ShardSpec[] {
+  if (!Number.isInteger(count) || count < 1) throw optionError('--shard-count', count, 'a positive integer');
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw optionError('--shard-index', index, `an integer from 0 to ${count - 1}`);
+  return plan.shards.filter((s) => s.index % count === index);
+}
+
+/**
+ * The plan of `out`, created once: the first process to plan writes plan.json (a hard
+ * link, so exactly one writer wins); everyone else, now or on rerun, uses that file, and
+ * a plan made from other inputs, sizes or options is refused.
+ */
+export async function loadOrCreatePlan(out: string, make: () => Promise<ShardPlan>, want: { run: string; inputs: readonly string[]; shardRows: number | null; shardBytes: number | null; fingerprint: Record<string, unknown> }): Promise<ShardPlan> {
+  const file = join(out, PLAN_FILE);
+  let plan = await readPlan(out);
+  if (!plan) {
+    const made = await make();
+    await mkdir(out, { recursive: true });
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    const fh = await openForWrite(tmp);
+    try {
+      await fh.writeFile(`${JSON.stringify(made, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await link(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+    plan = (await readPlan(out))!;
+  }
+  const same = (k: string, a: unknown, b: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) {
+      throw new OutputError('ALB_PLAN_MISMATCH', `${file} was planned with ${k}=${JSON.stringify(a)}, this run has ${k}=${JSON.stringify(b)}; use the same options, or another --out`, { file, key: k });
+    }
+  };
+  same('run', plan.run, want.run);
+  same('inputs', plan.inputs.map((i) => i.path), want.inputs.map((i) => resolve(i)));
+  same('shard_rows', plan.shardRows, want.shardRows);
+  same('shard_bytes', plan.shardBytes, want.shardBytes);
+  for (const k of new Set([...Object.keys(plan.fingerprint), ...Object.keys(want.fingerprint)])) same(k, plan.fingerprint[k], want.fingerprint[k]);
+  return plan;
+}
+
+export async function readPlan(out: string): Promise<ShardPlan | null> {
+  const file = join(out, PLAN_FILE);
+  let text: string | null;
+  try {
+    text = await readTextNoFollow(file);
+  } catch (err) {
+    throw new OutputError('ALB_OUTPUT_UNREADABLE', `${file}: ${(err as Error).message}`, { file });
+  }
+  if (text === null) return null;
+  const plan = JSON.parse(text) as ShardPlan;
+  if (plan.format !== 'albert-pipeline/plan@1') throw new OutputError('ALB_PLAN_INVALID', `${file} is not an albert-pipeline shard plan`, { file });
+  return plan;
+}
+
