@@ -7,6 +7,7 @@ import { tokenizeCommand } from './tokenize-command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
+import { doctorCommand } from './doctor-command.js';
 
 /**
  * `albert`: the CLI only parses arguments and calls the library; everything it does, a
@@ -26,6 +27,7 @@ program.addCommand(tokenizeCommand());
 program.addCommand(convertCommand());
 program.addCommand(inspectCommand());
 program.addCommand(mergeManifestCommand());
+program.addCommand(doctorCommand());
 
 try {
   await program.parseAsync(process.argv);
