@@ -8,12 +8,9 @@ export interface PoolHead {
   kind: 'pool';
   pooling: Pooling;
   normalize: boolean;
-  /**
-   * ONNX output to fetch: `pooler_output` for `pooler`, `last_hidden_state` when pooling
-   * runs in the worker, or `sentence_embedding` when pooling was appended to the graph.
-   */
+  /** ONNX output to fetch: `pooler_output` for `pooler`, else `sentence_embedding` (appended to the graph). */
   output: string;
-  /** True when `output` is already pooled (and normalized, if asked) by the graph. */
+  /** True when the graph also normalized `output` (if asked); `pooler_output` is normalized in the worker. */
   pooledInGraph: boolean;
 }
 

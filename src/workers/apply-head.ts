@@ -1,24 +1,20 @@
 import { softmaxInto, sigmoid, softmaxRows, topK } from '../model/activations.js';
 import type { HeadSpec } from '../model/head-spec.js';
 import type { Batch } from '../model/padding.js';
-import { l2NormalizeRows, poolHidden } from '../model/pooling.js';
+import { l2NormalizeRows } from '../model/pooling.js';
 
 /**
  * Turns one session output into the columns a task writes, inside the worker, so that a
  * B x S x H hidden state or a B x S x V logits tensor never crosses to the main thread.
  */
 export function applyHead(head: HeadSpec, data: Float32Array, dims: readonly number[], batch: Batch): Record<string, Float32Array | Int32Array> {
-  const { B, S } = batch;
+  const { B } = batch;
   switch (head.kind) {
     case 'pool': {
+      // Pooled already: by the graph (mean/max/cls, appended at load) or by the model (pooler).
       const H = dims[dims.length - 1];
-      let pooled: Float32Array;
-      if (head.pooledInGraph || head.pooling === 'pooler') {
-        // Own the buffer: ORT's output may be a view into a larger arena we must not transfer.
-        pooled = data.slice(0, B * H);
-      } else {
-        pooled = poolHidden(data, batch.lengths, { B, S, H }, head.pooling);
-      }
+      // Own the buffer: ORT's output may be a view into a larger arena we must not transfer.
+      const pooled = data.slice(0, B * H);
       if (head.normalize && !head.pooledInGraph) l2NormalizeRows(pooled, H);
       return { embedding: pooled };
     }

@@ -44,11 +44,10 @@ export const embedTask: TaskDefinition<ResolvedEmbedTaskOptions> = {
     if (o.pooling === 'pooler') {
       requireOutput(spec, 'embed --pooling pooler', 'pooler_output', 'Use --pooling mean|cls|max, which need only last_hidden_state.');
       head = { kind: 'pool', pooling: 'pooler', normalize: o.normalize, output: 'pooler_output', pooledInGraph: false };
-    } else if (spec.outputs.some((x) => x.name === 'sentence_embedding')) {
-      head = { kind: 'pool', pooling: o.pooling, normalize: o.normalize, output: 'sentence_embedding', pooledInGraph: true };
     } else {
-      requireOutput(spec, 'embed', 'last_hidden_state');
-      head = { kind: 'pool', pooling: o.pooling, normalize: o.normalize, output: 'last_hidden_state', pooledInGraph: false };
+      // The workers appended this output to the graph (see graphPooling below).
+      requireOutput(spec, 'embed', 'sentence_embedding');
+      head = { kind: 'pool', pooling: o.pooling, normalize: o.normalize, output: 'sentence_embedding', pooledInGraph: true };
     }
     const H = lastDim(requireOutput(spec, 'embed', head.output)) ?? spec.hiddenSize;
     const schema = new Schema(
