@@ -114,6 +114,33 @@ describe('albert embed on the HF fixture', () => {
   });
 });
 
+describe('stdin and errors', () => {
+  it('reads stdin with --format jsonl; without --format it says which option to pass', async () => {
+    const out = join(dir, 'stdin');
+    const text = reference.texts.slice(0, 3).map((t, i) => JSON.stringify({ id: ids[i], text: t })).join('\n');
+    const r = await runCli(['embed', '-', '--format', 'jsonl', '--out', out, '--model', model, '--quiet'], { stdin: text });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readOutput(out).getChild('id')!.toArray()).toEqual(ids.slice(0, 3));
+    const bad = await runCli(['embed', '-', '--out', join(dir, 'stdin2'), '--model', model], { stdin: text });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/ALB_INPUT_FORMAT_UNKNOWN: .*--format/);
+  });
+
+  it('names the missing text column and the columns found', async () => {
+    const csv = join(dir, 'cols.csv');
+    writeFileSync(csv, 'id,body\n1,hello\n');
+    const r = await runCli(['embed', csv, '--out', join(dir, 'cols'), '--model', model]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ALB_INPUT_MISSING_COLUMN: .*"text".*--text-column.*body/);
+  });
+
+  it('names a missing model file', async () => {
+    const r = await runCli(['embed', input, '--out', join(dir, 'nomodel'), '--model', join(dir, 'nowhere')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ALB_MODEL_NOT_FOUND: --model');
+  });
+});
+
 describe('albert tokenize', () => {
   it('prints the reference ids for all 24 texts as JSON lines', async () => {
     const r = await runCli(['tokenize', input, '--model', model, '--keep-empty']);
