@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -37,7 +36,12 @@ function workerFile(): string {
  */
 export class InferencePool {
   private readonly pools: Piscina[];
-  private next = 0;
+  /** Batches posted to (or running in) each pool. */
+  private readonly inflight: number[];
+  /** Per pool: one running per thread plus `queuePerWorker` queued per thread. */
+  private readonly limit: number;
+  /** Callers waiting for a slot, first come first served. */
+  private readonly waiters: Array<() => void> = [];
   /** Errors piscina reported outside any task (e.g. a worker dying while idle). */
   readonly backgroundErrors: AlbertError[] = [];
 
@@ -55,7 +59,8 @@ export class InferencePool {
         workerData: setup,
         minThreads: options.workersPerDevice,
         maxThreads: options.workersPerDevice,
-        maxQueue: options.workersPerDevice * options.queuePerWorker,
+        // Our own slots bound the queue (see acquire); piscina's bound would reject, not wait.
+        maxQueue: 'auto',
         idleTimeout: 60_000,
         concurrentTasksPerWorker: 1,
       });
@@ -64,6 +69,8 @@ export class InferencePool {
       });
       return pool;
     });
+    this.inflight = this.pools.map(() => 0);
+    this.limit = options.workersPerDevice * (1 + options.queuePerWorker);
   }
 
   get threads(): number {
@@ -76,35 +83,45 @@ export class InferencePool {
     return results[0];
   }
 
-  /** Resolves when some pool can take another batch without exceeding its queue bound. */
+  /** Resolves when some pool can take another batch without exceeding its bound (backpressure for the reader). */
   async waitForCapacity(): Promise<void> {
-    while (this.pools.every((p) => p.needsDrain)) {
-      await Promise.race(this.pools.map((p) => once(p, 'drain')));
-    }
+    while (!this.inflight.some((n) => n < this.limit)) await new Promise<void>((r) => this.waiters.push(r));
   }
 
   /** One attempt at one batch. Rejects with an AlbertError (rebuilt from the worker's plain error). */
   async run(rows: readonly EncodedRow[], head: HeadSpec, padId: number, fault: InferRequest['fault'] = null): Promise<InferResponse> {
-    // piscina rejects tasks beyond maxQueue, so every attempt (retries too) waits for room.
-    await this.waitForCapacity();
-    const batch = padBatch(rows, padId);
-    const request: InferRequest = { type: 'infer', batch, queuedAt: Date.now(), head, fault };
-    return this.call<InferResponse>(this.pick(), request, batchBuffers(batch));
+    const i = await this.acquire();
+    try {
+      const batch = padBatch(rows, padId);
+      const request: InferRequest = { type: 'infer', batch, queuedAt: Date.now(), head, fault };
+      return await this.call<InferResponse>(this.pools[i], request, batchBuffers(batch));
+    } finally {
+      this.inflight[i]--;
+      // Wake everyone, in order: each rechecks, the first ones take the free slot and the
+      // rest wait again, so a waiter that no longer needs a slot cannot strand the others.
+      for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Takes a slot in the least busy pool. The check and the take happen in one synchronous
+   * step after the wait, so concurrent callers can never overfill a pool, and waiters are
+   * served in arrival order, so batches (and retries) reach the workers in submission order.
+   */
+  private async acquire(): Promise<number> {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < this.inflight.length; i++) if (this.inflight[i] < this.limit && (best < 0 || this.inflight[i] < this.inflight[best])) best = i;
+      if (best >= 0) {
+        this.inflight[best]++;
+        return best;
+      }
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
   }
 
   async close(): Promise<void> {
     await Promise.all(this.pools.map((p) => p.destroy()));
-  }
-
-  private pick(): Piscina {
-    for (let i = 0; i < this.pools.length; i++) {
-      const p = this.pools[(this.next + i) % this.pools.length];
-      if (!p.needsDrain) {
-        this.next = (this.next + i + 1) % this.pools.length;
-        return p;
-      }
-    }
-    return this.pools[this.next++ % this.pools.length];
   }
 
   private async call<T>(pool: Piscina, task: unknown, transferList: ArrayBuffer[]): Promise<T> {

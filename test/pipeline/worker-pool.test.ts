@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Worker threads run compiled JavaScript, so the pool is exercised from dist/ (npm test builds first).
+import { InferencePool } from '../../dist/src/pipeline/worker-pool.js';
+import { Scheduler } from '../../dist/src/pipeline/scheduler.js';
+import type { EncodedRow } from '../../src/model/padding.js';
+import { TINY } from '../helpers/reference.js';
+
+const head = { kind: 'pool', pooling: 'pooler', normalize: false, output: 'pooler_output', pooledInGraph: false } as const;
+const row = (seq: number, len: number): EncodedRow => ({ seq, ids: Int32Array.from({ length: len }, (_, t) => (t === 0 ? 2 : t === len - 1 ? 3 : 10 + ((seq + t) % 50))), typeIds: null, truncated: false });
+
+let pool: InferencePool;
+beforeAll(() => {
+  pool = new InferencePool({ modelPath: join(TINY, 'albert-tiny', 'model.onnx'), devices: [{ kind: 'cpu' }], workersPerDevice: 1, intraOpThreads: 1, graphPooling: null, queuePerWorker: 1, batchTimeoutMs: 0 });
+});
+afterAll(() => pool.close());
+
+describe('InferencePool', () => {
+  it('never overfills its queue: 40 concurrent batches all succeed, in submission order', async () => {
+    const done: number[] = [];
+    const runs = Array.from({ length: 40 }, (_, i) => pool.run([row(i, 5 + (i % 7))], head, 0).then((r) => done.push(r.seqs[0])));
+    await Promise.all(runs);
+    expect(done).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('returns one pooled vector per row, with the rows\' seqs', async () => {
+    const r = await pool.run([row(1, 6), row(2, 9)], head, 0);
+    expect(r.columns.embedding).toBeInstanceOf(Float32Array);
+    expect((r.columns.embedding as Float32Array).length).toBe(2 * 64);
+    expect([...r.seqs]).toEqual([1, 2]);
+  });
+
+  it('the scheduler isolates a failing row by halving, and keeps the rest', async () => {
+    const rows = Array.from({ length: 16 }, (_, i) => row(100 + i, 8));
+    const s = new Scheduler(pool, head, 0, (batch) => (batch.some((r) => r.seq === 107) ? 'throw' : null));
+    const { done, failed } = await s.run(rows);
+    expect(failed.map((f) => [f.row.seq, f.error.code])).toEqual([[107, 'ALB_WORKER_FAILED']]);
+    expect(done.flatMap((d) => d.rows.map((r) => r.seq)).sort((a, b) => a - b)).toEqual(rows.map((r) => r.seq).filter((q) => q !== 107));
+    expect(s.stats.splits).toBe(4);
+  });
+});
