@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Native addons (onnxruntime-node, tokenizers) are safest in child processes, not vitest threads.
     pool: 'forks',
     testTimeout: 120_000,

@@ -7,6 +7,7 @@ import { tokenizeCommand } from './tokenize-command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
+import { retryFailedCommand, statusCommand, submitCommand, workerCommand } from './queue-commands.js';
 import { doctorCommand } from './doctor-command.js';
 
 /**
@@ -27,6 +28,10 @@ program.addCommand(tokenizeCommand());
 program.addCommand(convertCommand());
 program.addCommand(inspectCommand());
 program.addCommand(mergeManifestCommand());
+program.addCommand(submitCommand());
+program.addCommand(workerCommand());
+program.addCommand(statusCommand());
+program.addCommand(retryFailedCommand());
 program.addCommand(doctorCommand());
 
 try {

@@ -4,7 +4,7 @@ import { OutputError, optionError } from '../errors.js';
 import { openJobContext, type JobContext } from './job-context.js';
 import type { JobOptions } from './job-options.js';
 import { openSource } from './open-source.js';
-import { emptyStages } from './progress.js';
+import { emptyStages, type ProgressSnapshot } from './progress.js';
 import { isShardCommitted, ShardCommitter, type ShardRecord } from './shard-committer.js';
 import { loadOrCreatePlan, planShards, selectShards, type ShardPlan, type ShardSpec } from './shard-plan.js';
 import { streamRows } from './stream-rows.js';
@@ -73,14 +73,17 @@ export async function prepareSharedOut(out: string): Promise<void> {
 
 /**
  * Runs one shard through the pipeline and commits it (first writer wins). A shard already
- * committed in `out` is skipped without reading a byte.
+ * committed in `out` is skipped without reading a byte. `onBatch` sees the shard's progress
+ * after every batch.
  */
-export async function runShard(ctx: JobContext, out: string, shard: ShardSpec): Promise<ShardOutcome> {
+export async function runShard(ctx: JobContext, out: string, shard: ShardSpec, opts: { onBatch?: (progress: ProgressSnapshot) => void } = {}): Promise<ShardOutcome> {
   if (await isShardCommitted(out, shard.id)) return { shard, status: 'skipped', record: null };
   const startedAt = Date.now();
   const committer = new ShardCommitter(out, ctx.plan.schema, shard);
-  const source = await openSource(ctx.job, { seq: shard.firstSeq, offset: null }, shard);
-  const result = await streamRows(ctx, { source, skipBelow: shard.firstSeq, committer, startedAt, stages: emptyStages() });
+  // The shard names its input: a plan of several inputs (and a queue worker whose context
+  // serves many shards) must read each shard's own file, not the context's.
+  const source = await openSource({ ...ctx.job, input: shard.input }, { seq: shard.firstSeq, offset: null }, shard);
+  const result = await streamRows(ctx, { source, skipBelow: shard.firstSeq, committer, startedAt, stages: emptyStages(), onBatch: opts.onBatch });
   if (result.interrupted) return { shard, status: 'interrupted', record: null };
   const { won, record } = await committer.commit({ task: ctx.taskName, fingerprint: ctx.fingerprint, elapsedS: (Date.now() - startedAt) / 1000, ep: ctx.described.ep });
   return { shard, status: won ? 'committed' : 'lost-race', record };

@@ -6,7 +6,7 @@ import { cutBatches } from './batcher.js';
 import type { JobContext } from './job-context.js';
 import type { StageTimes } from './manifest.js';
 import type { FinishedWindow } from './part-committer.js';
-import { ProgressReporter } from './progress.js';
+import { ProgressReporter, type ProgressSnapshot } from './progress.js';
 import { excerpt, RejectPolicy, type RejectRecord } from './reject.js';
 import { Scheduler, type SchedulerStats } from './scheduler.js';
 import { tokenizeWindow } from './tokenize-window.js';
@@ -30,6 +30,8 @@ export interface StreamRun {
   startedAt: number;
   /** Accumulates per-stage times (ms) of this run. */
   stages: StageTimes;
+  /** Called after each batch's rows are accounted for (a queue worker reports job progress from it). */
+  onBatch?: (progress: ProgressSnapshot) => void;
 }
 
 export interface StreamResult {
@@ -56,7 +58,8 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     }
     return null;
   });
-  const progress = new ProgressReporter(taskName, job.log, () => ({ ...live, elapsedMs: Date.now() - startedAt, bytesRead: source.bytesRead(), totalBytes: source.totalBytes ?? null }), !job.quiet);
+  const snapshot = (): ProgressSnapshot => ({ ...live, elapsedMs: Date.now() - startedAt, bytesRead: source.bytesRead(), totalBytes: source.totalBytes ?? null });
+  const progress = new ProgressReporter(taskName, job.log, snapshot, !job.quiet);
 
   let failure: unknown = null;
   const fail = (err: unknown) => {
@@ -108,6 +111,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
             const src = byId.get(row.seq)!;
             rejectInto(win, { row: row.seq, offset: src.offset ?? null, id: src.id, stage: 'infer', code: error.code, message: error.message, excerpt: excerpt(src.text) });
           }
+          run.onBatch?.(snapshot());
         })
         .catch(fail)
         .finally(() => win.release());
