@@ -1,0 +1,145 @@
+/**
+ * System (a): albert-pipeline end to end. `runJob(embedTask, …)` reads the subset CSV,
+ * tokenizes, batches, runs the worker pool and writes Arrow parts + manifest, with mean
+ * pooling and L2 normalization. Run by bench/run.ts in its own process:
+ *
+ *   node dist/bench/pipeline-system.js '<ChildConfig JSON>'
+ *
+ * Timing: `wall_s` is the whole runJob call (options, model read + sha256, worker start,
+ * session creation, read → write, fsync, manifest); the summary's docs/s covers the same
+ * span (it is measured from runJob's start). After the run, not timed: the Arrow output
+ * is read back for the agreement check, the batches are re-derived with cutBatches to get
+ * the padding, and a 1-row job estimates the fixed start-up cost.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { embedTask, resolveJobOptions, runJob, type JobSummary } from '../src/index.js';
+import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
+import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
+import type { EncodedRow } from '../src/model/padding.js';
+import { childConfig, endOfMeasuredWork, finish, rssSeries, runChild, writeEmbeddings } from './child.js';
+import { csvField, readSubset } from './corpus.js';
+
+const cfg = childConfig();
+
+function jobOptions(input: string, out: string): Record<string, unknown> & { input: string; out: string } {
+  return {
+    input,
+    out,
+    model: cfg.model,
+    quiet: true,
+    pooling: 'mean',
+    normalize: true,
+    ...(cfg.maxLength !== null ? { maxLength: cfg.maxLength } : {}),
+    ...cfg.pipelineArgs,
+  };
+}
+
+runChild(async () => {
+  const out = join(cfg.work, 'out-a');
+  rmSync(out, { recursive: true, force: true });
+  const options = jobOptions(cfg.input, out);
+  const resolved = resolveJobOptions(options);
+  const t0 = performance.now();
+  const summary: JobSummary = await runJob(embedTask, options);
+  const wall = (performance.now() - t0) / 1000;
+  endOfMeasuredWork();
+  const rss = rssSeries();
+  if (summary.rows_rejected > 0) process.stderr.write(`bench (a): ${summary.rows_rejected} rows rejected: ${JSON.stringify(summary.rejects_by_code)}\n`);
+
+  let embeddingsFile: string | null = null;
+  let hidden = 0;
+  let padding: { real: number; padded: number } | null = null;
+  let batches = summary.batches?.batches ?? 0;
+  let startup: { wall_s: number; summary_elapsed_s: number } | null = null;
+  if (!cfg.memory) {
+    // The output, back in input order, for the agreement check.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parts: { file: string }[] };
+    const tables = manifest.parts.map((p) => tableFromIPC(readFileSync(join(out, p.file))));
+    const col = tables.map((t) => t.getChild('embedding')!);
+    const n = col.reduce((k, c) => k + c.length, 0);
+    hidden = (col[0]?.type as { listSize?: number } | undefined)?.listSize ?? 0;
+    const emb = new Float32Array(n * hidden);
+    let row = 0;
+    for (const c of col) {
+      for (let i = 0; i < c.length; i++, row++) emb.set(Float32Array.from(c.get(i) as Iterable<number>), row * hidden);
+    }
+    embeddingsFile = writeEmbeddings(cfg.embeddingsOut, emb);
+
+    // The batches runJob formed: windows of windowRows rows, each sorted and cut by budget.
+    const model = await loadModel(cfg.model);
+    const tokenizer = makeTokenizer(model, resolved.maxLength);
+    const { ids, texts } = readSubset(cfg.input);
+    const all: EncodedRow[][] = [];
+    for (let start = 0; start < texts.length; start += resolved.windowRows) {
+      const enc = await tokenizer.encodeBatch(texts.slice(start, start + resolved.windowRows));
+      all.push(...cutBatches(enc.map((e, i) => ({ ...e, seq: start + i })), resolved.batchTokens));
+    }
+    padding = paddingEfficiency(all);
+    batches = all.length;
+
+    // The fixed cost of a job (worker start, session, output files): a 1-row job.
+    const probeIn = join(cfg.work, 'probe-1row.csv');
+    writeFileSync(probeIn, `id,text\n${csvField(ids[0])},${csvField(texts[0])}\n`);
+    const probeOut = join(cfg.work, 'out-a-probe');
+    rmSync(probeOut, { recursive: true, force: true });
+    const p0 = performance.now();
+    const probe = await runJob(embedTask, jobOptions(probeIn, probeOut));
+    startup = { wall_s: (performance.now() - p0) / 1000, summary_elapsed_s: probe.elapsed_s };
+    rmSync(probeOut, { recursive: true, force: true });
+  }
+  rmSync(out, { recursive: true, force: true });
+
+  const st = summary.stages_ms;
+  const steadyS = startup ? Math.max(wall - startup.wall_s, 1e-9) : null;
+  finish({
+    system: 'a',
+    label: 'albert-pipeline runJob',
+    rows: summary.rows_out,
+    real_tokens: summary.tokens,
+    padded_tokens: padding?.padded ?? null,
+    padding_efficiency: padding ? padding.real / padding.padded : null,
+    load_s: null,
+    timed_s: wall,
+    timing: 'whole runJob() call: option resolution, model read + sha256, worker + session start, CSV read, tokenize, infer, pool, Arrow write + fsync, manifest',
+    docs_per_s: summary.rows_out / wall,
+    tokens_per_s: summary.tokens / wall,
+    batches,
+    hidden,
+    embeddings_file: embeddingsFile,
+    extra: {
+      resolved_options: {
+        workers: resolved.workers,
+        threads: resolved.threads,
+        batch_tokens: resolved.batchTokens,
+        window_rows: resolved.windowRows,
+        part_rows: resolved.partRows,
+        max_length: resolved.maxLength,
+      },
+      summary: {
+        rows_in: summary.rows_in,
+        rows_out: summary.rows_out,
+        rows_rejected: summary.rows_rejected,
+        parts: summary.parts,
+        tokens: summary.tokens,
+        elapsed_s: summary.elapsed_s,
+        docs_per_s: summary.docs_per_s,
+        tokens_per_s: summary.tokens_per_s,
+        execution_provider: summary.execution_provider,
+        scheduler: summary.batches,
+      },
+      summary_docs_per_s_note: "the summary's docs/s = rows_out / elapsed_s, elapsed measured from runJob's start: includes start-up, like wall_s",
+      stages_ms: st,
+      stages_note:
+        'read/tokenize/write: main-thread time spent awaiting each stage (they overlap with inference in the workers); queue/infer/post: summed per batch over all workers (queue = time a batch waited for a worker; infer = session.run; post = pooling + normalize in the worker)',
+      infer_docs_per_s: st.inferMs > 0 ? summary.rows_out / (st.inferMs / 1000 / resolved.workers) : null,
+      infer_docs_per_s_note: 'rows / (summed session.run time / workers): the rate the workers ran at while inferring',
+      startup_probe: startup,
+      startup_probe_note: 'a 1-row runJob after the measured run (model files in page cache): the fixed cost of any job',
+      docs_per_s_excluding_startup_estimate: steadyS ? summary.rows_out / steadyS : null,
+      tokens_per_s_excluding_startup_estimate: steadyS ? summary.tokens / steadyS : null,
+      memory_series: cfg.memory ? { columns: ['ms', 'rss_kib', 'main_heap_used_kib', 'main_external_kib'], samples: rss } : undefined,
+    },
+  });
+});
