@@ -89,13 +89,13 @@ const FORMATS: readonly InputFormat[] = ['csv', 'tsv', 'jsonl', 'text'];
 
 /**
  * Resolves job options once into a frozen object. Defaults depend on the device: a GPU
- * wants big batches and two sessions to overlap host and device work; two CPU cores want
- * one session using both.
+ * wants big batches and two sessions to overlap host and device work; CPUs want one
+ * single-threaded session per core and small batches.
  *
  * @example
  * ```ts
  * const o = resolveJobOptions({ input: 'docs.csv', out: 'out', device: 'cpu' });
- * o.batchTokens; // 8192
+ * o.batchTokens; // 2048
  * ```
  */
 export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = process.env): ResolvedJobOptions {
@@ -105,7 +105,9 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
   const device = parseDevice(o.device ?? 'cpu');
   const cores = availableParallelism();
   const onGpu = device.kind === 'cuda';
-  const workers = int('--workers', o.workers, onGpu ? 2 : Math.max(1, Math.floor(cores / 2)), 1, 256);
+  // CPU: one single-threaded session per core beat one session using every core by 20-65%
+  // on 2 cores (bench/results/sweep-*), with small batches (2048 tokens) keeping caches warm.
+  const workers = int('--workers', o.workers, onGpu ? 2 : cores, 1, 256);
   const threads = int('--threads', o.threads, onGpu ? 1 : Math.max(1, Math.floor(cores / workers)), 1, 1024);
   const windowRows = int('--window-rows', o.windowRows, onGpu ? 16384 : 4096, 1, 1 << 24);
   const partRows = int('--part-rows', o.partRows, windowRows * (onGpu ? 4 : 4), 1, 2 ** 40);
@@ -127,7 +129,7 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
     keepEmpty: bool('--keep-empty', o.keepEmpty, false),
     maxRecordBytes: int('--max-record-bytes', o.maxRecordBytes, 1 << 20, 64, 1 << 30),
     maxLength: o.maxLength === undefined ? null : int('--max-length', o.maxLength, 0, 2, 1 << 20),
-    batchTokens: int('--batch-tokens', o.batchTokens, onGpu ? 65536 : 8192, 2, 1 << 30),
+    batchTokens: int('--batch-tokens', o.batchTokens, onGpu ? 65536 : 2048, 2, 1 << 30),
     workers,
     threads,
     device,

@@ -19,7 +19,7 @@ describe('resolveJobOptions', () => {
   it('fills defaults once and freezes the result', () => {
     const o = resolveJobOptions(base, {});
     expect(Object.isFrozen(o)).toBe(true);
-    expect(o).toMatchObject({ textColumn: 'text', idColumn: 'id', textBColumn: null, maxLength: null, batchTokens: 8192, device: { kind: 'cpu' }, onError: 'skip', keepEmpty: false, resume: false });
+    expect(o).toMatchObject({ textColumn: 'text', idColumn: 'id', textBColumn: null, maxLength: null, batchTokens: 2048, device: { kind: 'cpu' }, onError: 'skip', keepEmpty: false, resume: false });
     expect(o.partRows % o.windowRows).toBe(0);
     expect(o.workers * o.threads).toBeGreaterThanOrEqual(1);
   });
