@@ -7,7 +7,8 @@ export function mergeManifestCommand(): Command {
     .argument('<out>', 'the shared output directory of the run')
     .option('--verify', 're-hash every part and compare with the sha256 its shard recorded')
     .action(async (out: string, o: { verify?: boolean }) => {
-      const { manifest, shards } = await mergeManifest(out, { verify: Boolean(o.verify) });
-      process.stderr.write(`merge-manifest: ${shards} shards · ${manifest.rows_in} rows in = ${manifest.rows_out} out + ${manifest.rows_rejected} rejected · ${out}/manifest.json\n`);
+      const { manifest, shards, removedTemp } = await mergeManifest(out, { verify: Boolean(o.verify) });
+      const cleaned = removedTemp.length > 0 ? ` · removed ${removedTemp.length} abandoned attempt dir${removedTemp.length === 1 ? '' : 's'}` : '';
+      process.stderr.write(`merge-manifest: ${shards} shards · ${manifest.rows_in} rows in = ${manifest.rows_out} out + ${manifest.rows_rejected} rejected${cleaned} · ${out}/manifest.json\n`);
     });
 }

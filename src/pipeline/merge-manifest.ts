@@ -1,25 +1,29 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import { packageInfo } from '../io/package-root.js';
 import { MANIFEST_FORMAT, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from './manifest.js';
 import { emptyStages } from './progress.js';
-import { SHARD_FILE, SHARDS_DIR, shardDir, type ShardRecord } from './shard-committer.js';
+import { SHARD_FILE, SHARDS_DIR, TMP_PREFIX, shardDir, type ShardRecord } from './shard-committer.js';
 import { readPlan } from './shard-plan.js';
 
 export interface MergeResult {
   manifest: Manifest;
   shards: number;
   missing: string[];
+  /** Temp dirs (`shards/.tmp-*`) of attempts that were killed or lost the race, now removed. */
+  removedTemp: string[];
 }
 
 /**
  * `albert merge-manifest OUT`: checks that every shard of the plan is committed (and, with
  * `verify`, that each part's bytes still hash to what its shard recorded), then writes the
  * dataset manifest: parts in seq order, rows_in = rows_out + rows_rejected over all shards.
- * Refuses, listing them, while shards are missing.
+ * Refuses, listing them, while shards are missing. Once every shard is committed, the temp
+ * dirs of attempts that were killed (kill -9, a lost host) or lost the commit race are
+ * garbage: they are removed here, where no attempt can still win.
  */
 export async function mergeManifest(outDir: string, opts: { verify?: boolean } = {}): Promise<MergeResult> {
   const out = resolve(outDir);
@@ -93,7 +97,14 @@ export async function mergeManifest(outDir: string, opts: { verify?: boolean } =
     throw new OutputError('ALB_SHARD_ACCOUNTING', `rows_in ${manifest.rows_in} != rows_out ${rowsOut} + rows_rejected ${rejected}`, { out });
   }
   await writeManifest(out, manifest);
-  return { manifest, shards: records.length, missing };
+  return { manifest, shards: records.length, missing, removedTemp: await removeAbandonedAttempts(out) };
+}
+
+async function removeAbandonedAttempts(out: string): Promise<string[]> {
+  const dir = join(out, SHARDS_DIR);
+  const temps = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name.startsWith(TMP_PREFIX)).map((e) => e.name);
+  for (const name of temps) await rm(join(dir, name), { recursive: true, force: true });
+  return temps;
 }
 
 async function sha256(path: string): Promise<string> {

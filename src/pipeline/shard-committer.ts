@@ -13,6 +13,8 @@ import type { WindowSink } from './stream-rows.js';
 
 export const SHARDS_DIR = 'shards';
 export const SHARD_FILE = 'shard.json';
+/** Attempts build their shard in `shards/.tmp-<shard>-<attempt>` before the rename. */
+export const TMP_PREFIX = '.tmp-';
 
 /** What a committed shard records about itself (`shards/<id>/shard.json`). */
 export interface ShardRecord {
@@ -62,7 +64,7 @@ export class ShardCommitter implements WindowSink {
     private readonly schema: Schema,
     private readonly shard: ShardSpec,
   ) {
-    this.tmpDir = join(out, SHARDS_DIR, `.tmp-${shard.id}-${this.attemptId}`);
+    this.tmpDir = join(out, SHARDS_DIR, `${TMP_PREFIX}${shard.id}-${this.attemptId}`);
   }
 
   get partName(): string {

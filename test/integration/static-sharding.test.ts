@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planShards, selectShards } from '../../src/pipeline/shard-plan.js';
@@ -49,8 +49,14 @@ describe('--shard-count N --shard-index I', () => {
     const runs = await Promise.all([0, 1, 2, 3].map((i) => runCli(['embed', corpus, '--out', out, ...common(), '--shard-count', '4', '--shard-index', String(i), '--shard-rows', '200'])));
     runs.forEach((r) => expect(r.code, r.stderr).toBe(0));
 
+    // What a kill -9'd attempt leaves behind: its temp dir, with a footerless part.
+    const abandoned = join(out, 'shards', '.tmp-run-shard-00003-deadbeef0000');
+    mkdirSync(abandoned);
+    writeFileSync(join(abandoned, 'part-run-shard-00003.arrow'), 'ARROW1');
     const early = await runCli(['merge-manifest', out]);
     expect(early.code).toBe(0);
+    expect(early.stderr).toContain('removed 1 abandoned attempt dir');
+    expect(existsSync(abandoned)).toBe(false);
     const m = readManifestJson(out);
     expect(m).toMatchObject({ status: 'complete', rows_in: N, rows_out: m.rows_in - m.rows_rejected });
     expect(m.rows_rejected).toBe(Array.from({ length: N }, (_, i) => i % 101 === 7).filter(Boolean).length);

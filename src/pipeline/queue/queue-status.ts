@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Queue, type Job, type JobState } from 'bullmq';
-import { isShardCommitted, SHARDS_DIR } from '../shard-committer.js';
+import { isShardCommitted, SHARDS_DIR, TMP_PREFIX } from '../shard-committer.js';
 import { readPlan } from '../shard-plan.js';
 import { QueueError, queueOptionError } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
@@ -108,7 +108,7 @@ export async function statusOf(q: Queue<ShardJobData>, conn: ResolvedQueueConnec
     const shardIds = plan?.shards.map((sh) => sh.id) ?? [];
     const committed = new Set<string>();
     for (const id of new Set([...shardIds, ...stateOf.keys()])) if (await isShardCommitted(out, id)) committed.add(id);
-    const prefix = `.tmp-${run}-shard-`;
+    const prefix = `${TMP_PREFIX}${run}-shard-`;
     const abandoned = (await readdir(join(out, SHARDS_DIR)).catch(() => [] as string[])).filter((f) => f.startsWith(prefix)).length;
     s.disk = { planned: plan ? shardIds.length : null, committed: committed.size, missing: shardIds.filter((id) => !committed.has(id)), abandoned_attempts: abandoned };
     s.complete = plan !== null && s.disk.missing.length === 0;
@@ -134,7 +134,7 @@ export function formatRunStatus(s: RunStatus): string {
   if (s.failed.length > 0) lines.push(`  (albert retry-failed --run ${s.run} queues them again)`);
   if (s.disk) {
     const d = s.disk;
-    lines.push(`output ${s.out}: ${d.committed}${d.planned === null ? '' : ` of ${d.planned}`} shards committed${d.planned === null ? ' (no plan.json)' : ''}${d.abandoned_attempts > 0 ? `, ${d.abandoned_attempts} abandoned attempt dirs (.tmp-*)` : ''}`);
+    lines.push(`output ${s.out}: ${d.committed}${d.planned === null ? '' : ` of ${d.planned}`} shards committed${d.planned === null ? ' (no plan.json)' : ''}${d.abandoned_attempts > 0 ? `, ${d.abandoned_attempts} abandoned attempt dirs (.tmp-*; albert merge-manifest removes them)` : ''}`);
     if (d.missing.length > 0 && s.jobs === 0) lines.push(`  Redis has no jobs for ${d.missing.length} missing shards: run albert submit again to queue them`);
   }
   if (s.disagree.completed_not_committed.length > 0) lines.push(`disagree: completed in Redis but not in the output: ${s.disagree.completed_not_committed.join(', ')} (albert submit again re-queues them)`);
