@@ -9,6 +9,7 @@ import type { FinishedWindow } from './part-committer.js';
 import { ProgressReporter, type ProgressSnapshot } from './progress.js';
 import { excerpt, RejectPolicy, type RejectRecord } from './reject.js';
 import { Scheduler, type SchedulerStats } from './scheduler.js';
+import { NativeGarbage } from './native-garbage.js';
 import { tokenizeWindow } from './tokenize-window.js';
 import { Window } from './window.js';
 
@@ -66,6 +67,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     failure ??= err;
   };
   const windows: Window[] = [];
+  const nativeGarbage = new NativeGarbage();
   let lastEmitted: Promise<void> = Promise.resolve();
   let submitted: Promise<void> = Promise.resolve();
   const rejectInto = (win: Window, record: RejectRecord) => {
@@ -80,6 +82,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
       rejectInto(win, { row: row.seq, offset: row.offset ?? null, id: row.id, stage: 'tokenize', ...problem, excerpt: excerpt(row.text) }),
     );
     stages.tokenizeMs += performance.now() - t0;
+    nativeGarbage.tokenized(encoded.reduce((n, e) => n + e.ids.length, 0));
     const byId = new Map(win.rows.map((r) => [r.seq, r]));
     const accepted = encoded.filter((e) => {
       const problem = plan.checkRow?.(e);
