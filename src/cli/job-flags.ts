@@ -21,9 +21,17 @@ export function floatArg(flag: string) {
   };
 }
 
+/** Where and how wide inference runs: shared by the task commands and `albert worker`. */
+export function addDeviceFlags(cmd: Command): Command {
+  return cmd
+    .option('--device <device>', 'cpu | cuda | cuda:N | cuda:0,1 | auto (CUDA if it loads, else CPU) (default: cpu)')
+    .option('--workers <n>', 'worker threads (sessions) per device (default: one per core on CPU, 2 per GPU)', intArg('--workers'))
+    .option('--threads <n>', 'ONNX Runtime threads per worker (default: cores/workers on CPU, 1 on CUDA)', intArg('--threads'));
+}
+
 /** Flags every pipeline task takes. Defaults are documented, not set here: options resolve once, in the library. */
 export function addJobFlags(cmd: Command, defaultModel: string): Command {
-  return cmd
+  cmd
     .requiredOption('-o, --out <dir>', 'output directory (part-*.arrow, manifest.json, rejects.jsonl)')
     .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`)
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'tsv', 'jsonl', 'text']))
@@ -33,10 +41,8 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .option('--keep-empty', 'process empty and whitespace-only texts instead of rejecting them')
     .option('--max-record-bytes <n>', 'reject input records larger than this (default: 1048576)', intArg('--max-record-bytes'))
     .option('--max-length <n>', "tokens per row incl. [CLS]/[SEP] (default: the model's maximum); longer rows are truncated and flagged", intArg('--max-length'))
-    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'))
-    .option('--workers <n>', 'worker threads (sessions) per device (default: one per core on CPU, 2 per GPU)', intArg('--workers'))
-    .option('--threads <n>', 'ONNX Runtime threads per worker (default: cores/workers on CPU, 1 on CUDA)', intArg('--threads'))
-    .option('--device <device>', 'cpu | cuda | cuda:N | cuda:0,1 | auto (CUDA if it loads, else CPU) (default: cpu)')
+    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'));
+  return addDeviceFlags(cmd)
     .option('--window-rows <n>', 'rows sorted and batched together (default: 4096 CPU, 16384 CUDA)', intArg('--window-rows'))
     .option('--part-rows <n>', 'input rows per part file, a multiple of --window-rows (default: 4 windows)', intArg('--part-rows'))
     .option('--overwrite', 'replace the job already in --out')

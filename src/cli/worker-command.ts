@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { floatArg, intArg } from './job-flags.js';
+import { addDeviceFlags, floatArg, intArg } from './job-flags.js';
 import { addQueueFlags, ms, queueFlags } from './queue-flags.js';
 
 /**
@@ -8,10 +8,7 @@ import { addQueueFlags, ms, queueFlags } from './queue-flags.js';
  * a second signal hands the running shards back to the queue and exits 130.
  */
 export function workerCommand(): Command {
-  return addQueueFlags(new Command('worker').description('take shards from the Redis queue and run them (one per GPU host; see README "Scale-out")'))
-    .option('--device <device>', 'cpu | cuda | cuda:N | cuda:0,1 | auto (default: cpu)')
-    .option('--workers <n>', 'sessions per device (default: cores/2 on CPU, 2 per GPU)', intArg('--workers'))
-    .option('--threads <n>', 'ONNX Runtime threads per session', intArg('--threads'))
+  return addDeviceFlags(addQueueFlags(new Command('worker').description('take shards from the Redis queue and run them (one per GPU host; see README "Scale-out")')))
     .option('--concurrency <n>', 'shards in flight (default: devices x workers, the sessions this worker can feed)', intArg('--concurrency'))
     .option('--lock-duration <seconds>', 'shard lock, renewed every half of it while the shard runs (default: 30)', floatArg('--lock-duration'))
     .option('--stalled-interval <seconds>', 'how often to look for shards of lost workers (default: 30)', floatArg('--stalled-interval'))
