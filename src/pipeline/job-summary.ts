@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { ModelSpec } from '../model/model-spec.js';
-import { MANIFEST_FILE, MANIFEST_FORMAT, REJECTS_FILE, type Manifest, type StageTimes } from './manifest.js';
+import { fingerprintDifference, MANIFEST_FILE, MANIFEST_FORMAT, REJECTS_FILE, type Manifest, type StageTimes } from './manifest.js';
 import { emptyStages, formatDuration } from './progress.js';
 import type { SchedulerStats } from './scheduler.js';
 
@@ -61,15 +61,13 @@ export function newManifest(a: { task: string; toolVersion: string; fingerprint:
 
 /** Checks that --resume continues the same job (same input, model and output-shaping options). */
 export function resumeManifest(prior: Manifest, fingerprint: Record<string, unknown>, out: string): Manifest {
-  const keys = new Set([...Object.keys(prior.fingerprint), ...Object.keys(fingerprint)]);
-  for (const k of keys) {
-    if (JSON.stringify(prior.fingerprint[k]) !== JSON.stringify(fingerprint[k])) {
-      throw new OutputError(
-        'ALB_RESUME_MISMATCH',
-        `--resume: the job in ${out} was started with ${k}=${JSON.stringify(prior.fingerprint[k])}, this run has ${k}=${JSON.stringify(fingerprint[k])}; resume with the same options, or --overwrite to start over`,
-        { option: '--resume', key: k },
-      );
-    }
+  const d = fingerprintDifference(prior.fingerprint, fingerprint);
+  if (d) {
+    throw new OutputError(
+      'ALB_RESUME_MISMATCH',
+      `--resume: the job in ${out} was started with ${d.key}=${JSON.stringify(d.was)}, this run has ${d.key}=${JSON.stringify(d.now)}; resume with the same options, or --overwrite to start over`,
+      { option: '--resume', key: d.key },
+    );
   }
   return { ...prior, status: prior.status === 'complete' ? 'complete' : 'running' };
 }

@@ -86,3 +86,20 @@ export async function readManifest(outDir: string): Promise<Manifest | null> {
   }
   return m;
 }
+
+/**
+ * The first key on which two fingerprints disagree (values compared as JSON), or null when
+ * they agree. Resume, a shared shard plan and a queue worker all refuse to add output made
+ * under another fingerprint; each names the key in its own error.
+ *
+ * @example
+ * ```ts
+ * fingerprintDifference({ pooling: 'mean' }, { pooling: 'cls' }); // { key: 'pooling', was: 'mean', now: 'cls' }
+ * ```
+ */
+export function fingerprintDifference(was: Record<string, unknown>, now: Record<string, unknown>): { key: string; was: unknown; now: unknown } | null {
+  for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) {
+    if (JSON.stringify(was[key]) !== JSON.stringify(now[key])) return { key, was: was[key], now: now[key] };
+  }
+  return null;
+}

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { AlbertError } from '../../errors.js';
 import { resolveJobOptions } from '../job-options.js';
+import { fingerprintDifference } from '../manifest.js';
 import { runShard } from '../run-shards.js';
 import { ContextCache } from './context-cache.js';
 import { LagProbe } from './lag-probe.js';
@@ -13,7 +14,7 @@ import { parseShardJobData, TASKS, type ShardJobData, type ShardJobProgress, typ
 export interface ShardWorkerOptions extends QueueConnectionOptions {
   /** `cpu` (default), `cuda`, `cuda:N`, `cuda:0,1`, `auto`: this host's choice, not the submitter's. */
   device?: string;
-  /** Sessions per device (default as for a job: cores/2 on CPU, 2 per GPU). */
+  /** Sessions per device (default as for a job: one per core on CPU, 2 per GPU). */
   workers?: number;
   threads?: number;
   /** Shards in flight (default devices × workers: the sessions this worker can feed). */
@@ -274,10 +275,9 @@ export async function startShardWorker(options: ShardWorkerOptions): Promise<Run
 
 /** A worker whose model or options would write other bytes than the plan's must not commit. */
 function checkFingerprint(have: Record<string, unknown>, data: ShardJobData): void {
-  for (const k of new Set([...Object.keys(have), ...Object.keys(data.fingerprint)])) {
-    if (JSON.stringify(have[k]) !== JSON.stringify(data.fingerprint[k])) {
-      throw new QueueError('ALB_QUEUE_FINGERPRINT_MISMATCH', `shard ${data.shard.id}: run ${data.run} was planned with ${k}=${JSON.stringify(data.fingerprint[k])}, this worker has ${k}=${JSON.stringify(have[k])} (another model file on this host?)`, { shard: data.shard.id, key: k });
-    }
+  const d = fingerprintDifference(data.fingerprint, have);
+  if (d) {
+    throw new QueueError('ALB_QUEUE_FINGERPRINT_MISMATCH', `shard ${data.shard.id}: run ${data.run} was planned with ${d.key}=${JSON.stringify(d.was)}, this worker has ${d.key}=${JSON.stringify(d.now)} (another model file on this host?)`, { shard: data.shard.id, key: d.key });
   }
 }
 
