@@ -83,8 +83,8 @@ export function fromPlainError(plain: PlainError): AlbertError {
 }
 
 /** Names an option and the value it got, the way every option error should. */
-export function optionError(option: string, got: unknown, expected: string): OptionError {
-  return new OptionError('ALB_OPTION_INVALID', `option ${option}: expected ${expected}, got ${describe(got)}`, { option, got: describe(got) });
+export function optionError(option: string, got: unknown, expected: string, code = 'ALB_OPTION_INVALID'): OptionError {
+  return new OptionError(code, `option ${option}: expected ${expected}, got ${describe(got)}`, { option, got: describe(got) });
 }
 
 export function describe(value: unknown): string {

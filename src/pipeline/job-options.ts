@@ -107,10 +107,10 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
   const onGpu = device.kind === 'cuda';
   // CPU: one single-threaded session per core beat one session using every core by 20-65%
   // on 2 cores (bench/results/sweep-*), with small batches (2048 tokens) keeping caches warm.
-  const workers = int('--workers', o.workers, onGpu ? 2 : cores, 1, 256);
-  const threads = int('--threads', o.threads, onGpu ? 1 : Math.max(1, Math.floor(cores / workers)), 1, 1024);
-  const windowRows = int('--window-rows', o.windowRows, onGpu ? 16384 : 4096, 1, 1 << 24);
-  const partRows = int('--part-rows', o.partRows, windowRows * (onGpu ? 4 : 4), 1, 2 ** 40);
+  const workers = intOption('--workers', o.workers, onGpu ? 2 : cores, 1, 256);
+  const threads = intOption('--threads', o.threads, onGpu ? 1 : Math.max(1, Math.floor(cores / workers)), 1, 1024);
+  const windowRows = intOption('--window-rows', o.windowRows, onGpu ? 16384 : 4096, 1, 1 << 24);
+  const partRows = intOption('--part-rows', o.partRows, windowRows * (onGpu ? 4 : 4), 1, 2 ** 40);
   if (partRows % windowRows !== 0) {
     throw new OptionError('ALB_OPTION_INVALID', `option --part-rows: expected a multiple of --window-rows (${windowRows}), got ${partRows}; parts must end on window boundaries so a resumed job batches exactly as an uninterrupted one`, { option: '--part-rows', got: partRows });
   }
@@ -127,9 +127,9 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
     textBColumn: str('--text-b-column', o.textBColumn, null),
     idColumn: str('--id-column', o.idColumn, 'id')!,
     keepEmpty: bool('--keep-empty', o.keepEmpty, false),
-    maxRecordBytes: int('--max-record-bytes', o.maxRecordBytes, 1 << 20, 64, 1 << 30),
-    maxLength: o.maxLength === undefined ? null : int('--max-length', o.maxLength, 0, 2, 1 << 20),
-    batchTokens: int('--batch-tokens', o.batchTokens, onGpu ? 65536 : 2048, 2, 1 << 30),
+    maxRecordBytes: intOption('--max-record-bytes', o.maxRecordBytes, 1 << 20, 64, 1 << 30),
+    maxLength: o.maxLength === undefined ? null : intOption('--max-length', o.maxLength, 0, 2, 1 << 20),
+    batchTokens: intOption('--batch-tokens', o.batchTokens, onGpu ? 65536 : 2048, 2, 1 << 30),
     workers,
     threads,
     device,
@@ -139,8 +139,8 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
     overwrite: bool('--overwrite', o.overwrite, false),
     resume: bool('--resume', o.resume, false),
     onError,
-    maxRejects: o.maxRejects === undefined ? null : int('--max-rejects', o.maxRejects, 0, 0, Number.MAX_SAFE_INTEGER),
-    batchTimeoutMs: int('--batch-timeout', o.batchTimeoutMs, 600_000, 0, 2 ** 31 - 1),
+    maxRejects: o.maxRejects === undefined ? null : intOption('--max-rejects', o.maxRejects, 0, 0, Number.MAX_SAFE_INTEGER),
+    batchTimeoutMs: intOption('--batch-timeout', o.batchTimeoutMs, 600_000, 0, 2 ** 31 - 1),
     quiet: bool('--quiet', o.quiet, false),
     signal: o.signal ?? null,
     log: o.log ?? process.stderr,
@@ -174,10 +174,11 @@ function deviceSpecs(d: DeviceChoice): DeviceSpec[] {
   return d.kind === 'cpu' ? [{ kind: 'cpu' }] : d.ids.map((deviceId) => ({ kind: 'cuda', deviceId, fallbackToCpu: d.fallbackToCpu }));
 }
 
-function int(option: string, value: unknown, fallback: number, min: number, max: number): number {
+/** Checks an integer option, naming it; `code` lets queue options keep their own. */
+export function intOption(option: string, value: unknown, fallback: number, min: number, max: number, code?: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw optionError(option, value, `an integer from ${min} to ${max}`);
+    throw optionError(option, value, `an integer from ${min} to ${max}`, code);
   }
   return value;
 }

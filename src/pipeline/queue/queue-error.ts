@@ -1,4 +1,4 @@
-import { AlbertError, describe, OptionError } from '../../errors.js';
+import { AlbertError, optionError, type OptionError } from '../../errors.js';
 
 /**
  * A queue-mode failure that is not a bad option: Redis unreachable, a run id reused for
@@ -12,7 +12,10 @@ import { AlbertError, describe, OptionError } from '../../errors.js';
  */
 export class QueueError extends AlbertError {}
 
+/** The code of every bad queue option (pass it to `intOption`). */
+export const QUEUE_OPTION_INVALID = 'ALB_QUEUE_OPTION_INVALID';
+
 /** A queue option with a bad value; names the option and what it got, like every option error. */
 export function queueOptionError(option: string, got: unknown, expected: string): OptionError {
-  return new OptionError('ALB_QUEUE_OPTION_INVALID', `option ${option}: expected ${expected}, got ${describe(got)}`, { option, got: describe(got) });
+  return optionError(option, got, expected, QUEUE_OPTION_INVALID);
 }

@@ -52,13 +52,6 @@ export function resolveQueueConnection(o: QueueConnectionOptions, env: NodeJS.Pr
   return Object.freeze({ redis, queue, prefix });
 }
 
-/** Checks an integer option, naming it. */
-export function intOption(option: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw queueOptionError(option, value, `an integer from ${min} to ${max}`);
-  return value;
-}
-
 /** Redacts the password of a Redis URL for logs and status output. */
 export function redactRedisUrl(redis: string): string {
   try {

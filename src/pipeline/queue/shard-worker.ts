@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { AlbertError } from '../../errors.js';
-import { resolveJobOptions } from '../job-options.js';
+import { intOption, resolveJobOptions } from '../job-options.js';
 import { fingerprintDifference } from '../manifest.js';
 import { runShard } from '../run-shards.js';
 import { ContextCache } from './context-cache.js';
 import { LagProbe } from './lag-probe.js';
-import { QueueError } from './queue-error.js';
-import { intOption, resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
+import { QUEUE_OPTION_INVALID, QueueError } from './queue-error.js';
+import { resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
 import { closeRedis, connectRedis } from './redis-client.js';
 import { parseShardJobData, TASKS, type ShardJobData, type ShardJobProgress, type ShardJobResult } from './shard-job.js';
 
@@ -87,19 +87,19 @@ export function resolveShardWorkerOptions(o: ShardWorkerOptions): ResolvedShardW
   const device = o.device ?? 'cpu';
   // Resolve as a job would, to learn the devices and sessions this host runs.
   const probe = resolveJobOptions({ input: '-', out: '-', device, workers: o.workers, threads: o.threads });
-  const lockDurationMs = intOption('--lock-duration', o.lockDurationMs, 30_000, 200, 3_600_000);
+  const lockDurationMs = intOption('--lock-duration', o.lockDurationMs, 30_000, 200, 3_600_000, QUEUE_OPTION_INVALID);
   return Object.freeze({
     queue,
     device,
     workers: o.workers,
     threads: o.threads,
-    concurrency: intOption('--concurrency', o.concurrency, probe.devices.length * probe.workers, 1, 1024),
+    concurrency: intOption('--concurrency', o.concurrency, probe.devices.length * probe.workers, 1, 1024, QUEUE_OPTION_INVALID),
     lockDurationMs,
-    stalledIntervalMs: intOption('--stalled-interval', o.stalledIntervalMs, 30_000, 100, 3_600_000),
-    maxStalledCount: intOption('--max-stalled', o.maxStalledCount, 2, 0, 1000),
-    progressEveryBatches: intOption('--progress-every', o.progressEveryBatches, 4, 1, 1_000_000),
-    maxModels: intOption('--max-models', o.maxModels, 2, 1, 64),
-    idleExitMs: o.idleExitMs === undefined ? null : intOption('--idle-exit', o.idleExitMs, 0, 0, 2 ** 31 - 1),
+    stalledIntervalMs: intOption('--stalled-interval', o.stalledIntervalMs, 30_000, 100, 3_600_000, QUEUE_OPTION_INVALID),
+    maxStalledCount: intOption('--max-stalled', o.maxStalledCount, 2, 0, 1000, QUEUE_OPTION_INVALID),
+    progressEveryBatches: intOption('--progress-every', o.progressEveryBatches, 4, 1, 1_000_000, QUEUE_OPTION_INVALID),
+    maxModels: intOption('--max-models', o.maxModels, 2, 1, 64, QUEUE_OPTION_INVALID),
+    idleExitMs: o.idleExitMs === undefined ? null : intOption('--idle-exit', o.idleExitMs, 0, 0, 2 ** 31 - 1, QUEUE_OPTION_INVALID),
     quiet: o.quiet ?? false,
     log: o.log ?? process.stderr,
   });

@@ -2,13 +2,13 @@ import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { optionError } from '../../errors.js';
 import { openJobContext } from '../job-context.js';
-import type { JobOptions } from '../job-options.js';
+import { intOption, type JobOptions } from '../job-options.js';
 import { planFor, prepareSharedOut } from '../run-shards.js';
 import { isShardCommitted } from '../shard-committer.js';
 import type { ShardPlan } from '../shard-plan.js';
 import type { TaskDefinition } from '../task.js';
-import { QueueError, queueOptionError } from './queue-error.js';
-import { intOption, resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
+import { QUEUE_OPTION_INVALID, QueueError, queueOptionError } from './queue-error.js';
+import { resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
 import { closeRedis, connectRedis } from './redis-client.js';
 import { NOT_IN_JOB_DATA, SHARD_JOB_FORMAT, shardJobOptions, type ShardJobData, type ShardRetryPolicy } from './shard-job.js';
 
@@ -64,7 +64,7 @@ export async function submitShards<O>(task: TaskDefinition<O>, options: SubmitOp
   const { redis, queue, prefix, inputs, out: outDir, run, shardRows, shardBytes, attempts, backoffMs, ...rest } = options;
   const resolved: ResolvedSubmit = Object.freeze({
     queue: resolveQueueConnection({ redis, queue, prefix }),
-    retry: Object.freeze({ attempts: intOption('--attempts', attempts, 5, 1, 1000), backoffMs: intOption('--backoff', backoffMs, 10_000, 0, 86_400_000) }),
+    retry: Object.freeze({ attempts: intOption('--attempts', attempts, 5, 1, 1000, QUEUE_OPTION_INVALID), backoffMs: intOption('--backoff', backoffMs, 10_000, 0, 86_400_000, QUEUE_OPTION_INVALID) }),
   });
   if (typeof run !== 'string' || run === '') throw queueOptionError('--run', run, 'a run id: one queue holds many runs, so queue mode needs one');
   if (!Array.isArray(inputs) || inputs.length === 0) throw optionError('inputs', inputs, 'one or more input files');
