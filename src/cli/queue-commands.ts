@@ -5,6 +5,7 @@ import { fillMaskTask } from '../pipeline/tasks/fill-mask-task.js';
 import { labelTask } from '../pipeline/tasks/label-task.js';
 import { sopTask } from '../pipeline/tasks/sop-task.js';
 import { addJobFlags, collectOptions, floatArg, intArg } from './job-flags.js';
+import { mergeSummaryLine } from './merge-manifest-command.js';
 import { addQueueFlags, ms, queueFlags } from './queue-flags.js';
 import { embedCommand, fillMaskCommand, labelCommand, sopCommand } from './task-commands.js';
 
@@ -63,7 +64,7 @@ function submitTaskCommand(task: TaskDefinition<any>, taskCmd: Command): Command
     }
     if (flags.wait) {
       let last = '';
-      const { manifest, shards } = await waitForRun({
+      const merged = await waitForRun({
         ...queue,
         run: result.run,
         out: result.out,
@@ -73,7 +74,7 @@ function submitTaskCommand(task: TaskDefinition<any>, taskCmd: Command): Command
           last = line;
         },
       });
-      if (!flags.quiet) process.stderr.write(`merge-manifest: ${shards} shards · ${manifest.rows_in} rows in = ${manifest.rows_out} out + ${manifest.rows_rejected} rejected · ${result.out}/manifest.json\n`);
+      if (!flags.quiet) process.stderr.write(mergeSummaryLine(merged, result.out));
     }
   });
   return cmd;
