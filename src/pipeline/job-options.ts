@@ -110,7 +110,7 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
   const workers = intOption('--workers', o.workers, onGpu ? 2 : cores, 1, 256);
   const threads = intOption('--threads', o.threads, onGpu ? 1 : Math.max(1, Math.floor(cores / workers)), 1, 1024);
   const windowRows = intOption('--window-rows', o.windowRows, onGpu ? 16384 : 4096, 1, 1 << 24);
-  const partRows = intOption('--part-rows', o.partRows, windowRows * (onGpu ? 4 : 4), 1, 2 ** 40);
+  const partRows = intOption('--part-rows', o.partRows, windowRows * 4, 1, 2 ** 40);
   if (partRows % windowRows !== 0) {
     throw new OptionError('ALB_OPTION_INVALID', `option --part-rows: expected a multiple of --window-rows (${windowRows}), got ${partRows}; parts must end on window boundaries so a resumed job batches exactly as an uninterrupted one`, { option: '--part-rows', got: partRows });
   }
