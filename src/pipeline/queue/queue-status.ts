@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Queue, type Job, type JobState } from 'bullmq';
+import type { Job, JobState, Queue } from 'bullmq';
 import { isShardCommitted, SHARDS_DIR, TMP_PREFIX } from '../shard-committer.js';
 import { readPlan } from '../shard-plan.js';
 import { QueueError, queueOptionError } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
-import { closeRedis, connectRedis } from './redis-client.js';
+import { withQueue } from './redis-client.js';
 import { runJobIdPattern, type ShardJobData, type ShardJobProgress } from './shard-job.js';
 
 export interface RunStatusOptions extends QueueConnectionOptions {
@@ -49,14 +49,7 @@ export interface RunStatus {
 export async function runStatus(options: RunStatusOptions): Promise<RunStatus> {
   const conn = resolveQueueConnection(options);
   if (typeof options.run !== 'string' || options.run === '') throw queueOptionError('--run', options.run, 'the run id given to albert submit');
-  const client = await connectRedis(conn, 'client');
-  const q = new Queue<ShardJobData>(conn.queue, { connection: client, prefix: conn.prefix });
-  try {
-    return await statusOf(q, conn, options.run, options.out);
-  } finally {
-    await q.close();
-    await closeRedis(client);
-  }
+  return withQueue(conn, (q) => statusOf(q, conn, options.run, options.out));
 }
 
 /** The run's jobs in Redis, by state (ids only: one queue holds many runs). */

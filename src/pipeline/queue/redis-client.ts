@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QueueError } from './queue-error.js';
 import { redactRedisUrl, type ResolvedQueueConnection } from './queue-options.js';
@@ -49,4 +50,19 @@ export async function connectRedis(conn: ResolvedQueueConnection, purpose: 'work
 /** Closes a client, politely if Redis still answers. */
 export async function closeRedis(client: Redis): Promise<void> {
   await client.quit().catch(() => client.disconnect());
+}
+
+/**
+ * Runs `fn` with the shard queue on a fresh `client` connection, and closes both after,
+ * whatever `fn` does: what `albert status`, `retry-failed` and `submit --wait` need.
+ */
+export async function withQueue<T>(conn: ResolvedQueueConnection, fn: (q: Queue) => Promise<T>): Promise<T> {
+  const client = await connectRedis(conn, 'client');
+  const q = new Queue(conn.queue, { connection: client, prefix: conn.prefix });
+  try {
+    return await fn(q);
+  } finally {
+    await q.close();
+    await closeRedis(client);
+  }
 }

@@ -1,8 +1,7 @@
-import { Queue } from 'bullmq';
 import { queueOptionError } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions } from './queue-options.js';
 import { runJobIds } from './queue-status.js';
-import { closeRedis, connectRedis } from './redis-client.js';
+import { withQueue } from './redis-client.js';
 
 export interface RetryFailedOptions extends QueueConnectionOptions {
   run: string;
@@ -20,9 +19,7 @@ export interface RetryFailedOptions extends QueueConnectionOptions {
 export async function retryFailed(options: RetryFailedOptions): Promise<{ retried: string[] }> {
   const conn = resolveQueueConnection(options);
   if (typeof options.run !== 'string' || options.run === '') throw queueOptionError('--run', options.run, 'the run id given to albert submit');
-  const client = await connectRedis(conn, 'client');
-  const q = new Queue(conn.queue, { connection: client, prefix: conn.prefix });
-  try {
+  return withQueue(conn, async (q) => {
     const failed = (await runJobIds(q, options.run, ['failed'])).get('failed') ?? [];
     const retried: string[] = [];
     for (const id of failed) {
@@ -32,8 +29,5 @@ export async function retryFailed(options: RetryFailedOptions): Promise<{ retrie
       retried.push(id);
     }
     return { retried };
-  } finally {
-    await q.close();
-    await closeRedis(client);
-  }
+  });
 }

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { mergeManifest, type MergeResult } from '../merge-manifest.js';
 import { QueueError } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions } from './queue-options.js';
 import { statusOf, type RunStatus } from './queue-status.js';
-import { closeRedis, connectRedis } from './redis-client.js';
+import { withQueue } from './redis-client.js';
 
 export interface WaitForRunOptions extends QueueConnectionOptions {
   run: string;
@@ -29,9 +28,7 @@ export interface WaitForRunOptions extends QueueConnectionOptions {
  */
 export async function waitForRun(o: WaitForRunOptions): Promise<MergeResult> {
   const conn = resolveQueueConnection(o);
-  const client = await connectRedis(conn, 'client');
-  const q = new Queue(conn.queue, { connection: client, prefix: conn.prefix });
-  try {
+  return withQueue(conn, async (q) => {
     for (;;) {
       const s = await statusOf(q, conn, o.run, o.out);
       o.onStatus?.(s);
@@ -45,8 +42,5 @@ export async function waitForRun(o: WaitForRunOptions): Promise<MergeResult> {
       }
       await sleep(o.intervalMs ?? 2000, undefined, { signal: o.signal });
     }
-  } finally {
-    await q.close();
-    await closeRedis(client);
-  }
+  });
 }
