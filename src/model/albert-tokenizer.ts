@@ -42,6 +42,8 @@ export class AlbertTokenizer {
   private constructor(
     private readonly native: NativeTokenizer,
     readonly maxLength: number,
+    /** Whitespace around an added token written in the text (see {@link prepare}). */
+    private readonly aroundAdded: RegExp | null,
   ) {
     const id = (token: string, fallback: number): number => native.tokenToId(token) ?? fallback;
     this.special = Object.freeze({ pad: id('<pad>', 0), unk: id('<unk>', 1), cls: id('[CLS]', 2), sep: id('[SEP]', 3), mask: id('[MASK]', 4) });
@@ -50,14 +52,27 @@ export class AlbertTokenizer {
   /** Builds the tokenizer from the text of a `tokenizer.json`; `maxLength: null` never truncates. */
   static fromJson(json: string, maxLength: number | null, source = 'tokenizer.json'): AlbertTokenizer {
     let native: NativeTokenizer;
+    let added: unknown;
     try {
       native = tokenizers.Tokenizer.fromString(json);
+      added = (JSON.parse(json) as { added_tokens?: unknown }).added_tokens;
     } catch (err) {
       throw new ModelError('ALB_MODEL_TOKENIZER_INVALID', `${source}: the tokenizers library cannot load it: ${(err as Error).message}`, { file: source });
     }
     if (maxLength === null) native.disableTruncation();
     else native.setTruncation(maxLength, { strategy: 'LongestFirst' as never });
-    return new AlbertTokenizer(native, maxLength ?? Number.POSITIVE_INFINITY);
+    return new AlbertTokenizer(native, maxLength ?? Number.POSITIVE_INFINITY, aroundAddedTokens(added));
+  }
+
+  /**
+   * ALBERT's pre-processing: `remove_space`, then no space next to an added token written
+   * in the text. HF's AlbertTokenizer splits the text at added tokens and strips each piece,
+   * so `to <pad> in` is `▁to <pad> ▁in`; given the space, the Rust pipeline's Metaspace
+   * would make it a lone `▁` piece (`▁to ▁ <pad> ▁in`).
+   */
+  private prepare(text: string): string {
+    const t = removeSpace(text);
+    return this.aroundAdded ? t.replace(this.aroundAdded, '$1') : t;
   }
 
   get vocabSize(): number {
@@ -74,7 +89,7 @@ export class AlbertTokenizer {
    */
   async encodeBatch(texts: readonly string[], textsB?: readonly (string | undefined)[]): Promise<Encoded[]> {
     if (!textsB) {
-      const encodings = await this.native.encodeBatch(texts.map(removeSpace));
+      const encodings = await this.native.encodeBatch(texts.map((t) => this.prepare(t)));
       return encodings.map((e) => toEncoded(e, false));
     }
     // The Node binding's encodeBatch takes single sequences only; pairs go one call each
@@ -83,16 +98,24 @@ export class AlbertTokenizer {
   }
 
   async encodeOne(text: string, textB?: string): Promise<Encoded> {
-    const e = await this.native.encode(removeSpace(text), textB === undefined ? null : removeSpace(textB));
+    const e = await this.native.encode(this.prepare(text), textB === undefined ? null : this.prepare(textB));
     return toEncoded(e, textB !== undefined);
   }
 
   /** Ids and their vocabulary pieces (as HF's convert_ids_to_tokens gives them), for `albert tokenize`. */
   async tokenize(text: string, textB?: string): Promise<{ ids: number[]; tokens: string[]; typeIds: number[]; truncated: boolean }> {
-    const e = await this.native.encode(removeSpace(text), textB === undefined ? null : removeSpace(textB));
+    const e = await this.native.encode(this.prepare(text), textB === undefined ? null : this.prepare(textB));
     const ids = e.getIds();
     return { ids, tokens: ids.map((id) => this.native.idToToken(id) ?? '<unk>'), typeIds: e.getTypeIds(), truncated: e.getOverflowing().length > 0 };
   }
+}
+
+/** Matches an added token (`[MASK]`, `<pad>`, ...) with the one space on either side that remove_space leaves. */
+function aroundAddedTokens(added: unknown): RegExp | null {
+  const contents = Array.isArray(added) ? added.map((t) => (t as { content?: unknown }).content).filter((c): c is string => typeof c === 'string' && c.trim() !== '') : [];
+  if (contents.length === 0) return null;
+  const alternatives = contents.sort((a, b) => b.length - a.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(` ?(${alternatives.join('|')}) ?`, 'g');
 }
 
 function toEncoded(e: NativeEncoding, pair: boolean): Encoded {

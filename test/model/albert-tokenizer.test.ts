@@ -104,6 +104,22 @@ const GOLDEN: Array<[text: string, ids: number[], tokens: string[]]> = [
   ['a  [MASK]', [2, 37, 4, 3], ['[CLS]', '▁a', '[MASK]', '[SEP]']],
   ['🙂', [2, 18, 1, 3], ['[CLS]', '▁', '<unk>', '[SEP]']],
   ['ﬁle', [2, 116, 3], ['[CLS]', '▁file', '[SEP]']],
+  // Added tokens written in the text, at the start, middle and end: no stray '▁' before
+  // them (ids as HF's AlbertTokenizer and transformers.js 4.3.1 give them).
+  ['field to <pad> in the', [2, 984, 20, 0, 41, 14, 3], ['[CLS]', '▁field', '▁to', '<pad>', '▁in', '▁the', '[SEP]']],
+  ['<pad> first', [2, 0, 663, 3], ['[CLS]', '<pad>', '▁first', '[SEP]']],
+  ['last <pad>', [2, 1399, 0, 3], ['[CLS]', '▁last', '<pad>', '[SEP]']],
+  ['x  <pad>  y', [2, 739, 0, 2630, 3], ['[CLS]', '▁x', '<pad>', '▁y', '[SEP]']],
+  ['[SEP] first', [2, 3, 663, 3], ['[CLS]', '[SEP]', '▁first', '[SEP]']],
+  ['a [SEP] b', [2, 37, 3, 519, 3], ['[CLS]', '▁a', '[SEP]', '▁b', '[SEP]']],
+  ['a[SEP]b', [2, 37, 3, 519, 3], ['[CLS]', '▁a', '[SEP]', '▁b', '[SEP]']],
+  ['last [SEP]', [2, 1399, 3, 3], ['[CLS]', '▁last', '[SEP]', '[SEP]']],
+  ['<unk> first', [2, 1, 663, 3], ['[CLS]', '<unk>', '▁first', '[SEP]']],
+  ['a <unk> b', [2, 37, 1, 519, 3], ['[CLS]', '▁a', '<unk>', '▁b', '[SEP]']],
+  ['last <unk>', [2, 1399, 1, 3], ['[CLS]', '▁last', '<unk>', '[SEP]']],
+  ['[MASK] first', [2, 4, 663, 3], ['[CLS]', '[MASK]', '▁first', '[SEP]']],
+  ['a [MASK] b', [2, 37, 4, 519, 3], ['[CLS]', '▁a', '[MASK]', '▁b', '[SEP]']],
+  ['last [MASK]', [2, 1399, 4, 3], ['[CLS]', '▁last', '[MASK]', '[SEP]']],
 ];
 
 describe('golden table', () => {
@@ -111,5 +127,7 @@ describe('golden table', () => {
     const t = await tok.tokenize(text);
     expect(t.ids).toEqual(ids);
     expect(t.tokens).toEqual(tokens);
+    // The pipeline's batch path must agree with the one-row path.
+    expect([...(await tok.encodeBatch([text]))[0].ids]).toEqual(ids);
   });
 });
