@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from 'tokenizers';
-import { convertModel } from '../src/pipeline/convert-model.js';
+import { convertModel } from '../src/convert/convert-model.js';
 import { appendPooling } from '../src/model/pooling-graph.js';
 import { albertRemoveSpace } from '../src/model/remove-space.js';
 import { argmax, flags, readCsv, ROOT, runRows, type TokenizedRow } from './bench-util.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { convertModel } from '../pipeline/convert-model.js';
-import { ALBERT_TASKS, type AlbertTask } from '../model/albert-weights.js';
+import { convertModel } from '../convert/convert-model.js';
+import { ALBERT_TASKS, type AlbertTask } from '../convert/albert-weights.js';
 
 /**
  * `albert convert <hf-folder> <out-folder>`: HF checkpoint → ONNX model folder.

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { formatModelInspection, inspectModelFolder } from '../pipeline/inspect-model.js';
+import { formatModelInspection, inspectModelFolder } from '../convert/inspect-model.js';
 
 /**
  * `albert inspect <model-folder>`: architecture, sizes, parameters, heads, ONNX I/O and

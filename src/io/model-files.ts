@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ModelError } from '../errors.js';
+import { parseJsonText } from './json-text.js';
 
 /** The raw files of an HF-style model folder, read but not interpreted. */
 export interface ModelFiles {
@@ -39,12 +40,7 @@ export async function readModelFiles(dirOption: string, option = '--model'): Pro
   const configText = await readFile(join(dir, 'config.json'), 'utf8').catch(() => {
     throw missing('config.json');
   });
-  let config: unknown;
-  try {
-    config = JSON.parse(configText);
-  } catch (err) {
-    throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${join(dir, 'config.json')}: invalid JSON: ${(err as Error).message}`, { file: join(dir, 'config.json') });
-  }
+  const config = parseJsonText(configText, join(dir, 'config.json'), 'ALB_MODEL_CONFIG_INVALID');
   const onnxPath = join(dir, 'model.onnx');
   if (!(await stat(onnxPath).catch(() => null))?.isFile()) {
     throw missing('model.onnx', existsHint(dir));
@@ -53,14 +49,7 @@ export async function readModelFiles(dirOption: string, option = '--model'): Pro
   const spieceModel = tokenizerJson === null ? await readFile(join(dir, 'spiece.model')).catch(() => null) : null;
   if (tokenizerJson === null && spieceModel === null) throw missing('tokenizer.json (or spiece.model)');
   const tcText = await readFile(join(dir, 'tokenizer_config.json'), 'utf8').catch(() => null);
-  let tokenizerConfig: Record<string, unknown> = {};
-  if (tcText !== null) {
-    try {
-      tokenizerConfig = JSON.parse(tcText) as Record<string, unknown>;
-    } catch {
-      throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${join(dir, 'tokenizer_config.json')}: invalid JSON`, { file: join(dir, 'tokenizer_config.json') });
-    }
-  }
+  const tokenizerConfig = tcText === null ? {} : (parseJsonText(tcText, join(dir, 'tokenizer_config.json'), 'ALB_MODEL_CONFIG_INVALID') as Record<string, unknown>);
   return {
     dir,
     name: basename(dir),

@@ -3,10 +3,11 @@
  */
 import { ModelError, describe } from '../errors.js';
 
-/** Activations HF's ACT2FN maps for ALBERT checkpoints; the tanh forms are one function. */
+/** Activations the converter builds (see src/convert/albert-graph.ts); the tanh forms are one function. */
 export const ALBERT_ACTIVATIONS = ['gelu_new', 'gelu', 'relu', 'gelu_fast', 'gelu_pytorch_tanh', 'silu', 'swish'] as const;
 export type AlbertActivation = (typeof ALBERT_ACTIVATIONS)[number];
 
+/** An HF ALBERT `config.json`, checked: the one parser for the pipeline, convert and inspect. */
 export interface AlbertConfig {
   readonly vocabSize: number;
   readonly embeddingSize: number;
@@ -16,13 +17,18 @@ export interface AlbertConfig {
   readonly numAttentionHeads: number;
   readonly intermediateSize: number;
   readonly innerGroupNum: number;
-  readonly hiddenAct: AlbertActivation;
+  /**
+   * As config.json names it. Any of HF's ACT2FN names is a valid config; the converter
+   * builds {@link ALBERT_ACTIVATIONS} and refuses the others, while an already-exported
+   * model.onnx runs whatever its config says.
+   */
+  readonly hiddenAct: string;
   readonly maxPositionEmbeddings: number;
   readonly typeVocabSize: number;
   readonly layerNormEps: number;
   readonly architectures: readonly string[];
-  /** Label names by class index, when config.json has `id2label`. */
-  readonly id2label: Readonly<Record<number, string>> | undefined;
+  /** Label names by class index (`id2label`, which must map 0..n-1); `null` when absent. */
+  readonly labels: readonly string[] | null;
 }
 
 // HF AlbertConfig's constructor defaults (the xxlarge shape), used for keys config.json omits.
@@ -33,11 +39,12 @@ const DEFAULTS = {
 } as const;
 
 /**
- * Validates a parsed config.json into a frozen {@link AlbertConfig}.
+ * Validates a parsed config.json into a frozen {@link AlbertConfig}, with HF's defaults for
+ * missing keys (so `embedding_size` defaults to 128, as in HF, whoever reads the folder).
  *
  * @param json the parsed config.json
  * @param source the file name, for error messages
- * @throws ModelError `ALB_CONFIG_INVALID` naming the key and the value it has
+ * @throws ModelError `ALB_MODEL_CONFIG_INVALID` naming the key and the value it has
  * @example
  * ```ts
  * const config = parseAlbertConfig(JSON.parse(await readFile('config.json', 'utf8')), 'config.json');
@@ -46,11 +53,11 @@ const DEFAULTS = {
  */
 export function parseAlbertConfig(json: unknown, source = 'config.json'): AlbertConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ModelError('ALB_CONFIG_INVALID', `${source}: expected a JSON object, got ${describe(json)}`, { source });
+    throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${source}: expected a JSON object, got ${describe(json)}`, { file: source });
   }
   const raw = json as Record<string, unknown>;
   const fail = (key: string, expected: string): never => {
-    throw new ModelError('ALB_CONFIG_INVALID', `${source}: ${key} must be ${expected}, got ${describe(raw[key])}`, { source, key });
+    throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${source}: ${key} must be ${expected}, got ${describe(raw[key])}`, { file: source, key });
   };
   if (raw.model_type !== undefined && raw.model_type !== 'albert') fail('model_type', '"albert"');
   const int = (key: keyof typeof DEFAULTS): number => {
@@ -59,9 +66,7 @@ export function parseAlbertConfig(json: unknown, source = 'config.json'): Albert
     return v as number;
   };
   const hiddenAct = raw.hidden_act ?? DEFAULTS.hidden_act;
-  if (typeof hiddenAct !== 'string' || !(ALBERT_ACTIVATIONS as readonly string[]).includes(hiddenAct)) {
-    fail('hidden_act', `one of ${ALBERT_ACTIVATIONS.join(', ')}`);
-  }
+  if (typeof hiddenAct !== 'string' || hiddenAct === '') fail('hidden_act', 'an activation name such as gelu_new');
   const eps = raw.layer_norm_eps ?? DEFAULTS.layer_norm_eps;
   if (typeof eps !== 'number' || !(eps > 0)) fail('layer_norm_eps', 'a positive number');
   if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
@@ -69,17 +74,6 @@ export function parseAlbertConfig(json: unknown, source = 'config.json'): Albert
   }
   const architectures = raw.architectures ?? [];
   if (!Array.isArray(architectures) || !architectures.every((a) => typeof a === 'string')) fail('architectures', 'a list of strings');
-
-  let id2label: Record<number, string> | undefined;
-  if (raw.id2label !== undefined) {
-    if (typeof raw.id2label !== 'object' || raw.id2label === null) fail('id2label', 'an object of index → label');
-    id2label = {};
-    for (const [k, v] of Object.entries(raw.id2label as Record<string, unknown>)) {
-      if (!/^\d+$/.test(k) || typeof v !== 'string') fail('id2label', 'an object of index → label');
-      id2label[Number(k)] = v as string;
-    }
-    Object.freeze(id2label);
-  }
 
   const config: AlbertConfig = Object.freeze({
     vocabSize: int('vocab_size'),
@@ -90,18 +84,31 @@ export function parseAlbertConfig(json: unknown, source = 'config.json'): Albert
     numAttentionHeads: int('num_attention_heads'),
     intermediateSize: int('intermediate_size'),
     innerGroupNum: int('inner_group_num'),
-    hiddenAct: hiddenAct as AlbertActivation,
+    hiddenAct: hiddenAct as string,
     maxPositionEmbeddings: int('max_position_embeddings'),
     typeVocabSize: int('type_vocab_size'),
     layerNormEps: eps as number,
     architectures: Object.freeze([...(architectures as string[])]),
-    id2label,
+    labels: parseLabels(raw.id2label, fail),
   });
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
-    throw new ModelError('ALB_CONFIG_INVALID',
-      `${source}: hidden_size ${config.hiddenSize} is not a multiple of num_attention_heads ${config.numAttentionHeads}`, { source, key: 'hidden_size' });
+    throw new ModelError('ALB_MODEL_CONFIG_INVALID',
+      `${source}: hidden_size ${config.hiddenSize} is not a multiple of num_attention_heads ${config.numAttentionHeads}`, { file: source, key: 'hidden_size' });
   }
   return config;
+}
+
+function parseLabels(id2label: unknown, fail: (key: string, expected: string) => never): readonly string[] | null {
+  if (id2label === undefined || id2label === null) return null;
+  if (typeof id2label !== 'object' || Array.isArray(id2label)) return fail('id2label', 'an object of index → label');
+  const entries = Object.entries(id2label as Record<string, unknown>);
+  const labels = new Array<string>(entries.length);
+  for (const [k, v] of entries) {
+    const i = /^\d+$/.test(k) ? Number(k) : -1;
+    if (i < 0 || i >= entries.length || typeof v !== 'string' || labels[i] !== undefined) fail('id2label', `an object mapping 0..${entries.length - 1} to label names`);
+    labels[i] = v as string;
+  }
+  return Object.freeze(labels);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ModelError } from '../errors.js';
+import type { AlbertConfig } from './albert-config.js';
 
 /** An ONNX graph input or output as ONNX Runtime reports it. */
 export interface OnnxIo {
@@ -7,20 +8,8 @@ export interface OnnxIo {
   shape: ReadonlyArray<number | string>;
 }
 
-/** What the pipeline needs to know of an HF `config.json`. */
-export interface ModelConfig {
-  architectures: readonly string[];
-  modelType: string;
-  hiddenSize: number;
-  embeddingSize: number;
-  maxPositions: number;
-  vocabSize: number;
-  /** Label names by class index, from `id2label`; `null` when the config has none. */
-  labels: readonly string[] | null;
-}
-
 /** A model folder as the pipeline sees it: config, ONNX inputs/outputs and identity. */
-export interface ModelSpec extends ModelConfig {
+export interface ModelSpec extends AlbertConfig {
   /** The folder's base name, e.g. `albert-mini`. */
   name: string;
   onnxSha256: string;
@@ -29,56 +18,6 @@ export interface ModelSpec extends ModelConfig {
 }
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
-
-/**
- * Reads the parts of an HF `config.json` the pipeline uses, checking each.
- *
- * @example
- * ```ts
- * const cfg = parseModelConfig(JSON.parse(text), 'models/albert-mini/config.json');
- * cfg.hiddenSize; // 256
- * ```
- */
-export function parseModelConfig(json: unknown, file: string): ModelConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${file}: expected a JSON object`, { file });
-  }
-  const c = json as Record<string, unknown>;
-  const int = (key: string, fallback?: number): number => {
-    const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`, { file, key });
-    }
-    return v;
-  };
-  const hiddenSize = int('hidden_size');
-  return Object.freeze({
-    architectures: Object.freeze(Array.isArray(c.architectures) ? c.architectures.map(String) : []),
-    modelType: typeof c.model_type === 'string' ? c.model_type : 'albert',
-    hiddenSize,
-    embeddingSize: int('embedding_size', hiddenSize),
-    maxPositions: int('max_position_embeddings', 512),
-    vocabSize: int('vocab_size'),
-    labels: parseLabels(c.id2label, file),
-  });
-}
-
-function parseLabels(id2label: unknown, file: string): readonly string[] | null {
-  if (id2label === undefined || id2label === null) return null;
-  if (typeof id2label !== 'object') {
-    throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${file}: "id2label" must be an object`, { file, key: 'id2label' });
-  }
-  const entries = Object.entries(id2label as Record<string, unknown>);
-  const labels = new Array<string>(entries.length);
-  for (const [k, v] of entries) {
-    const i = Number(k);
-    if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
-      throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${file}: "id2label" must map 0..${entries.length - 1} to names, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`, { file, key: 'id2label' });
-    }
-    labels[i] = v;
-  }
-  return Object.freeze(labels);
-}
 
 /** Throws `ALB_MODEL_IO_MISMATCH` unless the graph takes ALBERT's three int64 inputs. */
 export function checkModelInputs(spec: Pick<ModelSpec, 'name' | 'inputs'>): void {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { AlbertTokenizer } from '../model/albert-tokenizer.js';
-import { parseModelConfig, type ModelConfig } from '../model/model-spec.js';
+import { parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
 import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
 import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../model/tokenizer-json.js';
 import { readModelFiles, type ModelFiles } from '../io/model-files.js';
@@ -9,7 +9,7 @@ import { ModelError, optionError } from '../errors.js';
 
 export interface LoadedModel {
   files: ModelFiles;
-  config: ModelConfig;
+  config: AlbertConfig;
   /** The tokenizer.json text in use (built from spiece.model when the folder has only that). */
   tokenizerJson: string;
 }
@@ -31,7 +31,7 @@ export async function loadModel(dir: string, bundledFor: string | null = null): 
     }
     throw err;
   });
-  const config = parseModelConfig(files.config, join(files.dir, 'config.json'));
+  const config = parseAlbertConfig(files.config, join(files.dir, 'config.json'));
   const tokenizerJson =
     files.tokenizerJson ??
     JSON.stringify(buildAlbertTokenizerJson(parseSentencePieceModel(files.spieceModel!, join(files.dir, 'spiece.model')), albertTokenizerOptionsFromConfig(files.tokenizerConfig)));
@@ -44,9 +44,9 @@ export async function loadModel(dir: string, bundledFor: string | null = null): 
  */
 export function makeTokenizer(model: LoadedModel, maxLength: number | null, truncate = true): AlbertTokenizer {
   if (!truncate && maxLength === null) return AlbertTokenizer.fromJson(model.tokenizerJson, null, tokenizerSource(model));
-  const max = maxLength ?? model.config.maxPositions;
-  if (max > model.config.maxPositions) {
-    throw optionError('--max-length', max, `at most the model's max_position_embeddings (${model.config.maxPositions})`);
+  const max = maxLength ?? model.config.maxPositionEmbeddings;
+  if (max > model.config.maxPositionEmbeddings) {
+    throw optionError('--max-length', max, `at most the model's max_position_embeddings (${model.config.maxPositionEmbeddings})`);
   }
   return AlbertTokenizer.fromJson(model.tokenizerJson, max, tokenizerSource(model));
 }

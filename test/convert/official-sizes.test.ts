@@ -6,10 +6,10 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
 import { OFFICIAL_ALBERT_CONFIGS, parseAlbertConfig, type OfficialAlbertName } from '../../src/model/albert-config.js';
-import { buildAlbertGraph } from '../../src/model/albert-graph.js';
-import { loadAlbertWeights, type TensorSource } from '../../src/model/albert-weights.js';
+import { buildAlbertGraph } from '../../src/convert/albert-graph.js';
+import { loadAlbertWeights, type TensorSource } from '../../src/convert/albert-weights.js';
 import { encodeOnnxModel } from '../../src/model/onnx-proto.js';
-import { countAlbertParameters, countOnnxParameters } from '../../src/model/param-count.js';
+import { countAlbertParameters, countOnnxParameters } from '../../src/convert/param-count.js';
 import { randomAlbertWeights, type RandomAlbertSpec } from '../helpers/random-albert.js';
 
 const big = process.env.ALBERT_TEST_BIG === '1';

@@ -4,7 +4,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors, type SafetensorsTensor } from '../../src/io/safetensors-writer.js';
+import { encodeSafetensors, type SafetensorsTensor } from './safetensors-writer.js';
 import { FIXTURE } from './hf-albert-tiny.js';
 
 export interface RandomAlbertSpec {

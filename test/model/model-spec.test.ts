@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/errors.js';
-import { checkModelInputs, parseModelConfig, requireOutput } from '../../src/model/model-spec.js';
+import { checkModelInputs, requireOutput } from '../../src/model/model-spec.js';
 
 const io = (name: string, type = 'int64') => ({ name, type, shape: ['batch', 'sequence'] });
 
@@ -24,12 +24,5 @@ describe('model spec', () => {
     expect(() => requireOutput({ name: 'albert-mini', outputs: [io('last_hidden_state', 'float32'), io('pooler_output', 'float32')] }, 'label', 'logits')).toThrow(
       'model albert-mini has outputs [last_hidden_state, pooler_output]; `label` needs `logits`',
     );
-  });
-
-  it('parses config.json, with labels in index order', () => {
-    const c = parseModelConfig({ hidden_size: 64, vocab_size: 10, id2label: { '1': 'b', '0': 'a' } }, 'config.json');
-    expect(c).toMatchObject({ hiddenSize: 64, embeddingSize: 64, maxPositions: 512, labels: ['a', 'b'] });
-    expect(() => parseModelConfig({ hidden_size: 'big' }, 'x/config.json')).toThrow(/x\/config.json: "hidden_size" must be a positive integer, got "big"/);
-    expect(() => parseModelConfig({ hidden_size: 8, vocab_size: 8, id2label: { '0': 'a', '5': 'b' } }, 'c.json')).toThrow(/id2label/);
   });
 });

@@ -8,9 +8,9 @@
  * float32/int64 types. In float32 mode every cast is a no-op, so one graph-building
  * code path serves both.
  */
-import { DataType } from './onnx-proto.js';
-import { attr, type OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { float32ToFloat16Bits, toFloat16Array } from './half-float.js';
+import { DataType } from '../model/onnx-proto.js';
+import { attr, type OnnxGraphBuilder } from '../model/onnx-graph-builder.js';
+import { float32ToFloat16Bits, toFloat16Array } from '../model/half-float.js';
 
 export type Precision = 'fp32' | 'fp16';
 

@@ -2,8 +2,8 @@
  * Parameter counts, shared weights counted once: from a config's shapes (what HF's
  * `model.num_parameters()` reports) and from an ONNX model's initializers.
  */
-import type { AlbertConfig } from './albert-config.js';
-import { DataType, type ModelProtoObject } from './onnx-proto.js';
+import type { AlbertConfig } from '../model/albert-config.js';
+import { DataType, type ModelProtoObject } from '../model/onnx-proto.js';
 
 export interface AlbertHeadsSpec {
   /** AlbertModel's pooler (absent in AlbertForMaskedLM). */

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { parseSafetensors } from '../../src/io/safetensors-reader.js';
-import { encodeSafetensors, type SafetensorsTensor } from '../../src/io/safetensors-writer.js';
+import { parseSafetensors } from '../../src/convert/safetensors-reader.js';
+import { encodeSafetensors, type SafetensorsTensor } from '../helpers/safetensors-writer.js';
 import { parseAlbertConfig } from '../../src/model/albert-config.js';
-import { detectHeads, loadAlbertWeights, taskFromArchitectures } from '../../src/model/albert-weights.js';
+import { detectHeads, loadAlbertWeights, taskFromArchitectures } from '../../src/convert/albert-weights.js';
 import { randomAlbertWeights, type RandomAlbertSpec } from '../helpers/random-albert.js';
 
 const config = { vocab_size: 10, embedding_size: 4, hidden_size: 8, num_attention_heads: 2, intermediate_size: 6, max_position_embeddings: 6, type_vocab_size: 2, num_hidden_layers: 2, num_hidden_groups: 1, inner_group_num: 1 };

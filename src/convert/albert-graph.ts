@@ -4,11 +4,11 @@
  * of the shared layer groups → pooler → the task's head.
  */
 import { ModelError } from '../errors.js';
-import { layerGroupIndex, type AlbertConfig } from './albert-config.js';
+import { ALBERT_ACTIVATIONS, layerGroupIndex, type AlbertConfig } from '../model/albert-config.js';
 import type { AlbertLayerWeights, AlbertTask, AlbertWeights, LinearWeights, NormWeights, Weight } from './albert-weights.js';
 import { PrecisionPolicy, type Precision } from './fp16.js';
-import { attr, OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { DataType, type ModelProtoObject } from './onnx-proto.js';
+import { attr, OnnxGraphBuilder } from '../model/onnx-graph-builder.js';
+import { DataType, type ModelProtoObject } from '../model/onnx-proto.js';
 
 export interface AlbertGraphOptions {
   task?: AlbertTask;
@@ -213,7 +213,9 @@ class AlbertGraph {
       case 'silu':
       case 'swish':
         return b.op('Mul', [x, b.op('Sigmoid', [x])]);
-      default: {
+      case 'gelu_new':
+      case 'gelu_fast':
+      case 'gelu_pytorch_tanh': {
         // gelu_new: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))), as 0.5x·(1 + tanh(√(2/π)x·(1 + 0.044715x·x))):
         // the node order ORT's FastGeluFusion matches, and in float16 a large x saturates tanh
         // through x² = inf instead of overflowing x³ into inf·0.
@@ -221,6 +223,8 @@ class AlbertGraph {
         const inner = b.op('Mul', [poly, b.op('Mul', [x, p.scalar(Math.sqrt(2 / Math.PI))])]);
         return b.op('Mul', [b.op('Add', [b.op('Tanh', [inner]), p.scalar(1)]), b.op('Mul', [x, p.scalar(0.5)])]);
       }
+      default:
+        throw unsupportedActivation(this.config.hiddenAct);
     }
   }
 }
@@ -231,4 +235,9 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
     for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   }
   return out;
+}
+
+/** A hidden_act HF knows but this converter cannot build (checked before any weight is read). */
+export function unsupportedActivation(act: string): ModelError {
+  return new ModelError('ALB_CONVERT_UNSUPPORTED', `hidden_act ${JSON.stringify(act)} cannot be converted; the converter builds ${ALBERT_ACTIVATIONS.join(', ')}`, { key: 'hidden_act', got: act });
 }

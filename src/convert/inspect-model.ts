@@ -8,11 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../errors.js';
 import { parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
-import { detectHeads, taskFromArchitectures, type AlbertTask } from '../model/albert-weights.js';
+import { detectHeads, taskFromArchitectures, type AlbertTask } from './albert-weights.js';
 import { decodeOnnxModel, defaultOpsetVersion, valueInfoShape } from '../model/onnx-proto.js';
-import { countAlbertParameters, countOnnxParameters, type AlbertHeadsSpec, type AlbertParameterCount } from '../model/param-count.js';
+import { countAlbertParameters, countOnnxParameters, type AlbertHeadsSpec, type AlbertParameterCount } from './param-count.js';
 import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
-import { SafetensorsFile } from '../io/safetensors-reader.js';
+import { SafetensorsFile } from './safetensors-reader.js';
+import { parseJsonText } from '../io/json-text.js';
 
 export interface TensorSummary { readonly name: string; readonly type: string; readonly dims: ReadonlyArray<number | string> }
 
@@ -55,7 +56,8 @@ export async function inspectModelFolder(dir: string): Promise<ModelInspection> 
 
   let config: ModelInspection['config'];
   if (has('config.json')) {
-    const c = parseAlbertConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
+    const file = join(dir, 'config.json');
+    const c = parseAlbertConfig(parseJsonText(await readFile(file, 'utf8'), file, 'ALB_MODEL_CONFIG_INVALID'), file);
     let task: AlbertTask | undefined;
     try { task = taskFromArchitectures(c.architectures); } catch { task = undefined; }
     config = { ...c, task };
@@ -123,7 +125,8 @@ function headsFromOutputs(outputs: readonly TensorSummary[]): ModelInspection['h
 
 async function tokenizerSummary(dir: string, has: (f: string) => boolean): Promise<ModelInspection['tokenizer']> {
   if (has('tokenizer.json')) {
-    const j = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as {
+    const file = join(dir, 'tokenizer.json');
+    const j = parseJsonText(await readFile(file, 'utf8'), file, 'ALB_MODEL_TOKENIZER_INVALID') as {
       model?: { type?: string; vocab?: unknown[] | Record<string, number> };
       added_tokens?: Array<{ content: string; id: number; special?: boolean }>;
       normalizer?: { type?: string; normalizers?: Array<{ type?: string }> } | null;
@@ -167,7 +170,7 @@ export function formatModelInspection(i: ModelInspection): string {
     lines.push(`sizes         vocab ${c.vocabSize}, embedding E=${c.embeddingSize}, hidden H=${c.hiddenSize}, ` +
       `${c.numHiddenLayers} layers in ${c.numHiddenGroups} group(s) × ${c.innerGroupNum} inner, ${c.numAttentionHeads} heads, ` +
       `FFN ${c.intermediateSize} (${c.hiddenAct}), max positions ${c.maxPositionEmbeddings}`);
-    if (c.id2label) lines.push(`labels        ${Object.entries(c.id2label).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    if (c.labels) lines.push(`labels        ${c.labels.map((v, k) => `${k}=${v}`).join(', ')}`);
   }
   const h = i.heads;
   const headList = [h.pooler && 'pooler', h.mlm && 'masked LM', h.classifierLabels && `classifier (${h.classifierLabels} labels)`, h.sopLabels && `SOP (${h.sopLabels} labels)`].filter(Boolean);

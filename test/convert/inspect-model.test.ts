@@ -2,8 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { convertModel } from '../../src/pipeline/convert-model.js';
-import { formatModelInspection, inspectModelFolder } from '../../src/pipeline/inspect-model.js';
+import { convertModel } from '../../src/convert/convert-model.js';
+import { formatModelInspection, inspectModelFolder } from '../../src/convert/inspect-model.js';
 import { FIXTURE } from '../helpers/hf-albert-tiny.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'albert-inspect-'));

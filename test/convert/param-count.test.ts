@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { OFFICIAL_ALBERT_CONFIGS, parseAlbertConfig, type OfficialAlbertName } from '../../src/model/albert-config.js';
-import { countAlbertParameters } from '../../src/model/param-count.js';
+import { countAlbertParameters } from '../../src/convert/param-count.js';
 
 // HF `AlbertModel.from_pretrained(name).num_parameters()`. The ALBERT paper's table rounds
 // these to 12M / 18M / 60M and lists 235M for xxlarge, which HF's (and our) count puts at 223M.

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ModelError } from '../../src/errors.js';
-import { combineTensorSources, parseSafetensors, SafetensorsFile } from '../../src/io/safetensors-reader.js';
-import { encodeSafetensors } from '../../src/io/safetensors-writer.js';
+import { combineTensorSources, parseSafetensors, SafetensorsFile } from '../../src/convert/safetensors-reader.js';
+import { encodeSafetensors } from '../helpers/safetensors-writer.js';
 import { toFloat16Array } from '../../src/model/half-float.js';
 import { FIXTURE } from '../helpers/hf-albert-tiny.js';
 

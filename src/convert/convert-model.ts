@@ -7,19 +7,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ModelError, OptionError, OutputError, describe } from '../errors.js';
-import { parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
-import { ALBERT_TASK_OUTPUTS, buildAlbertGraph } from '../model/albert-graph.js';
-import { ALBERT_TASKS, loadAlbertWeights, taskFromArchitectures, type AlbertTask } from '../model/albert-weights.js';
+import { ALBERT_ACTIVATIONS, parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
+import { parseJsonText } from '../io/json-text.js';
+import { buildAlbertGraph, unsupportedActivation } from './albert-graph.js';
+import { ALBERT_TASKS, loadAlbertWeights, taskFromArchitectures, type AlbertTask } from './albert-weights.js';
 import { encodeOnnxModel } from '../model/onnx-proto.js';
-import { countOnnxParameters } from '../model/param-count.js';
+import { countOnnxParameters } from './param-count.js';
 import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
 import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../model/tokenizer-json.js';
-import { combineTensorSources, SafetensorsFile, type TensorSource } from '../io/safetensors-reader.js';
+import { combineTensorSources, SafetensorsFile, type TensorSource } from './safetensors-reader.js';
 
 export interface ConvertOptions {
   /** Which head to export; default: from config.json `architectures`. */
   task?: AlbertTask;
-  /** float16 weights and matmuls (see src/model/fp16.ts). */
+  /** float16 weights and matmuls (see src/convert/fp16.ts). */
   fp16?: boolean;
   /** Replace an existing model.onnx in the out folder. */
   overwrite?: boolean;
@@ -74,7 +75,7 @@ export function resolveConvertOptions(opts: ConvertOptions = {}): ResolvedConver
  * Converts an HF ALBERT checkpoint folder into an ONNX model folder.
  *
  * @throws ModelError `ALB_CONVERT_MISSING_FILE` (no config.json / weights / tokenizer),
- *   `ALB_CONVERT_MISSING_WEIGHT`, `ALB_CONVERT_WEIGHT_SHAPE`, `ALB_CONFIG_INVALID`;
+ *   `ALB_CONVERT_MISSING_WEIGHT`, `ALB_CONVERT_WEIGHT_SHAPE`, `ALB_CONVERT_UNSUPPORTED`, `ALB_MODEL_CONFIG_INVALID`;
  *   OutputError `ALB_CONVERT_OUT_EXISTS` when out/model.onnx exists and `overwrite` is off
  * @example
  * ```ts
@@ -87,13 +88,9 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
   const warnings: string[] = [];
   const configPath = join(inDir, 'config.json');
   const configText = await readRequired(configPath, 'config.json');
-  let configJson: Record<string, unknown>;
-  try {
-    configJson = JSON.parse(configText.toString('utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new ModelError('ALB_CONFIG_INVALID', `${configPath}: not JSON (${(err as Error).message})`, { source: configPath });
-  }
+  const configJson = parseJsonText(configText.toString('utf8'), configPath, 'ALB_MODEL_CONFIG_INVALID') as Record<string, unknown>;
   const config = parseAlbertConfig(configJson, configPath);
+  if (!(ALBERT_ACTIVATIONS as readonly string[]).includes(config.hiddenAct)) throw unsupportedActivation(config.hiddenAct);
   const task = o.task ?? taskFromArchitectures(config.architectures, configPath);
   const onnxPath = join(outDir, 'model.onnx');
   if (!o.overwrite && existsSync(onnxPath)) {
@@ -114,8 +111,7 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
     parameters = countOnnxParameters(model);
     onnx = encodeOnnxModel(model);
   } finally {
-    if (source instanceof SafetensorsFile) source.close();
-    else (source as { close?: () => void }).close?.();
+    source.close?.();
   }
 
   await mkdir(outDir, { recursive: true });
@@ -145,7 +141,7 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
     const spmPath = join(tokDir, 'spiece.model');
     const spm = parseSentencePieceModel(await readFile(spmPath), spmPath);
     const tokConfig = existsSync(tokenizerConfigPath)
-      ? JSON.parse(await readFile(tokenizerConfigPath, 'utf8')) as Record<string, unknown> : {};
+      ? parseJsonText(await readFile(tokenizerConfigPath, 'utf8'), tokenizerConfigPath, 'ALB_MODEL_CONFIG_INVALID') as Record<string, unknown> : {};
     await put('tokenizer.json', JSON.stringify(buildAlbertTokenizerJson(spm, albertTokenizerOptionsFromConfig(tokConfig))));
     tokenizer = 'built from spiece.model';
   } else {
@@ -192,12 +188,8 @@ function openWeights(dir: string): TensorSource & { close?: () => void } {
   if (existsSync(single)) return SafetensorsFile.open(single);
   const index = join(dir, 'model.safetensors.index.json');
   if (existsSync(index)) {
-    let weightMap: Record<string, string>;
-    try {
-      weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map;
-    } catch (err) {
-      throw new ModelError('ALB_SAFETENSORS_INVALID', `${index}: no weight_map (${(err as Error).message})`, { source: index });
-    }
+    const weightMap = (parseJsonText(readFileSync(index, 'utf8'), index, 'ALB_SAFETENSORS_INVALID') as { weight_map?: Record<string, string> } | null)?.weight_map;
+    if (typeof weightMap !== 'object' || weightMap === null) throw new ModelError('ALB_SAFETENSORS_INVALID', `${index}: no weight_map`, { file: index });
     const shards = [...new Set(Object.values(weightMap))].map((f) => SafetensorsFile.open(join(dirname(index), f)));
     return Object.assign(combineTensorSources(shards, index), { close: () => shards.forEach((s) => s.close()) });
   }

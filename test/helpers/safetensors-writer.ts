@@ -3,7 +3,7 @@
  * that make random checkpoints, or to re-save converted weights.
  */
 import { rename, writeFile } from 'node:fs/promises';
-import { OptionError } from '../errors.js';
+import { OptionError } from '../../src/errors.js';
 
 export interface SafetensorsTensor {
   /** F32 takes a Float32Array; F16 and BF16 take their raw 16-bit patterns. */

@@ -9,7 +9,7 @@ import ort from 'onnxruntime-node';
 import { Tokenizer } from 'tokenizers';
 import { afterAll, describe, expect, test } from 'vitest';
 import { AlbertError, ModelError, OptionError, OutputError } from '../../src/errors.js';
-import { convertModel } from '../../src/pipeline/convert-model.js';
+import { convertModel } from '../../src/convert/convert-model.js';
 import { decodeOnnxModel, DataType, valueInfoShape } from '../../src/model/onnx-proto.js';
 import { FIXTURE, feeds, floatArray, logitSummaries, maxAbsDiff, reference, type LogitSummary } from '../helpers/hf-albert-tiny.js';
 

@@ -3,16 +3,11 @@
  * the tensors the graph needs, checking every shape against the config.
  */
 import { ModelError } from '../errors.js';
-import { layerGroupIndex, type AlbertConfig } from './albert-config.js';
+import { layerGroupIndex, type AlbertConfig } from '../model/albert-config.js';
+import type { TensorSource as FullTensorSource } from './safetensors-reader.js';
 
-/** The weights a graph is built from; structurally what safetensors-reader's TensorSource gives. */
-export interface TensorSource {
-  readonly source: string;
-  names(): string[];
-  has(name: string): boolean;
-  shape(name: string): readonly number[];
-  read(name: string): Float32Array;
-}
+/** The weights a graph is built from: what a safetensors file (or several) gives, minus dtypes. */
+export type TensorSource = Omit<FullTensorSource, 'dtype'>;
 
 export type AlbertTask = 'base' | 'mlm' | 'cls' | 'pretraining';
 export const ALBERT_TASKS: readonly AlbertTask[] = ['base', 'mlm', 'cls', 'pretraining'];

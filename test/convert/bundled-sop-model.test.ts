@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from 'tokenizers';
 import { afterAll, describe, expect, test } from 'vitest';
-import { convertModel } from '../../src/pipeline/convert-model.js';
+import { convertModel } from '../../src/convert/convert-model.js';
 import { maxAbsDiff, reference } from '../helpers/hf-albert-tiny.js';
 
-const MODEL = fileURLToPath(new URL('../../models/albert-mini-sop/', import.meta.url));
-const SHARED = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
+const MODEL = fileURLToPath(new URL('../../models/albert-mini-sop', import.meta.url));
+const SHARED = fileURLToPath(new URL('../../../shared/models', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'albert-sop-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
