@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mergeManifest, type MergeResult } from '../pipeline/merge-manifest.js';
+import { mergeManifest, type MergeResult } from '../shards/merge-manifest.js';
 
 export function mergeManifestCommand(): Command {
   return new Command('merge-manifest')

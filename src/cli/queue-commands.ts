@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import type { TaskDefinition } from '../pipeline/task.js';
-import { embedTask } from '../pipeline/tasks/embed-task.js';
-import { fillMaskTask } from '../pipeline/tasks/fill-mask-task.js';
-import { labelTask } from '../pipeline/tasks/label-task.js';
-import { sopTask } from '../pipeline/tasks/sop-task.js';
+import type { TaskDefinition } from '../tasks/task.js';
+import { embedTask } from '../tasks/embed-task.js';
+import { fillMaskTask } from '../tasks/fill-mask-task.js';
+import { labelTask } from '../tasks/label-task.js';
+import { sopTask } from '../tasks/sop-task.js';
 import { addJobFlags, collectOptions, floatArg, intArg } from './job-flags.js';
 import { mergeSummaryLine } from './merge-manifest-command.js';
 import { addQueueFlags, ms, queueFlags } from './queue-flags.js';
@@ -13,7 +13,7 @@ export { workerCommand } from './worker-command.js';
 
 // The queue modules (BullMQ, ioredis: ~250 ms to load) are imported when a queue command
 // runs, not by every `albert` call.
-const queueLib = () => import('../pipeline/queue/index.js');
+const queueLib = () => import('../queue/index.js');
 
 // Job flags a submitter does not set: the worker picks its device and sessions, and a
 // queued run has no single process to resume, overwrite or index.

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { runJob } from '../pipeline/run-job.js';
-import { runStaticShards } from '../pipeline/run-shards.js';
+import { runStaticShards } from '../shards/run-shards.js';
 import { summaryLine } from '../pipeline/job-summary.js';
-import type { TaskDefinition } from '../pipeline/task.js';
+import type { TaskDefinition } from '../tasks/task.js';
 import { collectOptions } from './job-flags.js';
 
 /**

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import { embedTask } from '../pipeline/tasks/embed-task.js';
-import { fillMaskTask } from '../pipeline/tasks/fill-mask-task.js';
-import { labelTask } from '../pipeline/tasks/label-task.js';
-import { sopTask } from '../pipeline/tasks/sop-task.js';
-import type { TaskDefinition } from '../pipeline/task.js';
+import { embedTask } from '../tasks/embed-task.js';
+import { fillMaskTask } from '../tasks/fill-mask-task.js';
+import { labelTask } from '../tasks/label-task.js';
+import { sopTask } from '../tasks/sop-task.js';
+import type { TaskDefinition } from '../tasks/task.js';
 import { addJobFlags, floatArg, intArg } from './job-flags.js';
 import { runCliJob } from './run-cli-job.js';
 

@@ -20,7 +20,7 @@ export function workerCommand(): Command {
     .addHelpText('after', '\nExample:\n  albert worker --redis redis://queue:6379 --device cuda:0,1\n')
     .action(async (o: Record<string, unknown>) => {
       // Loaded here, not at startup: see queue-commands.ts.
-      const { startShardWorker } = await import('../pipeline/queue/shard-worker.js');
+      const { startShardWorker } = await import('../queue/shard-worker.js');
       const w = await startShardWorker({
         ...queueFlags(o),
         device: o.device as string | undefined,

@@ -5,7 +5,7 @@ import type { AlbertTokenizer } from '../model/albert-tokenizer.js';
 import { checkModelInputs, type ModelSpec } from '../model/model-spec.js';
 import { resolveJobOptions, type JobOptions, type ResolvedJobOptions } from './job-options.js';
 import { bundledModel, loadModel, makeTokenizer, type LoadedModel } from './load-model.js';
-import type { TaskContext, TaskDefinition, TaskPlan } from './task.js';
+import type { TaskContext, TaskDefinition, TaskPlan } from '../tasks/task.js';
 import { InferencePool } from './worker-pool.js';
 import type { DescribeResponse } from '../workers/protocol.js';
 

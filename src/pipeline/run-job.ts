@@ -7,7 +7,7 @@ import { prepareOutputDir } from './output-dir.js';
 import { PartCommitter } from './part-committer.js';
 import { emptyStages } from './progress.js';
 import { streamRows } from './stream-rows.js';
-import type { TaskDefinition } from './task.js';
+import type { TaskDefinition } from '../tasks/task.js';
 
 /**
  * Runs one task over one input: read → tokenize → batch → infer (worker pool) → reorder →

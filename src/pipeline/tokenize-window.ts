@@ -1,7 +1,7 @@
 import type { SourceRow } from '../io/row.js';
 import type { AlbertTokenizer } from '../model/albert-tokenizer.js';
 import type { EncodedRow } from '../model/padding.js';
-import type { RowProblem } from './task.js';
+import type { RowProblem } from '../tasks/task.js';
 
 /**
  * Tokenizes a window's rows in one native call (HF tokenizers runs it on its own threads,

@@ -1,6 +1,6 @@
 import type { SourceRow } from '../io/row.js';
 import type { RejectRecord } from './reject.js';
-import type { OutputRow } from './task.js';
+import type { OutputRow } from '../tasks/task.js';
 
 /**
  * A window: a contiguous run of input rows, read together, sorted by length and batched.

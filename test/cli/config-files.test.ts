@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigFile } from '../../src/cli/job-flags.js';
 import { JOB_OPTION_KEYS, resolveJobOptions } from '../../src/pipeline/job-options.js';
-import { embedTask } from '../../src/pipeline/tasks/embed-task.js';
-import { fillMaskTask } from '../../src/pipeline/tasks/fill-mask-task.js';
-import { labelTask } from '../../src/pipeline/tasks/label-task.js';
+import { embedTask } from '../../src/tasks/embed-task.js';
+import { fillMaskTask } from '../../src/tasks/fill-mask-task.js';
+import { labelTask } from '../../src/tasks/label-task.js';
 import { OptionError } from '../../src/errors.js';
 import { ROOT, cleanup, readManifestJson, runCli, tempDir, tinyModel } from '../helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planShards, selectShards } from '../../src/pipeline/shard-plan.js';
+import { planShards, selectShards } from '../../src/shards/shard-plan.js';
 import { cleanup, writeCorpus, readManifestJson, readOutput, runCli, tempDir, tinyModel, vectors } from '../helpers/cli.js';
 
 /** Static sharding (Kubernetes Indexed Jobs, Slurm arrays): N processes, one output. */

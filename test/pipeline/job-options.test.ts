@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { checkKnownKeys, parseDevice, resolveJobOptions } from '../../src/pipeline/job-options.js';
-import { embedTask } from '../../src/pipeline/tasks/embed-task.js';
+import { embedTask } from '../../src/tasks/embed-task.js';
 
 const base = { input: 'docs.csv', out: 'out' };
 

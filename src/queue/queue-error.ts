@@ -1,4 +1,4 @@
-import { AlbertError, optionError, type OptionError } from '../../errors.js';
+import { AlbertError, optionError, type OptionError } from '../errors.js';
 
 /**
  * A queue-mode failure that is not a bad option: Redis unreachable, a run id reused for

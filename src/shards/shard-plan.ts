@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { OutputError, optionError } from '../errors.js';
 import { openForWrite, readTextNoFollow } from '../io/durable-file.js';
 import { readSource, type ReadSourceOptions } from '../io/read-source.js';
-import { fingerprintDifference } from './manifest.js';
+import { fingerprintDifference } from '../pipeline/manifest.js';
 
 /** One shard: a byte range of one input, aligned to record starts, with the seqs it holds. */
 export interface ShardSpec {

@@ -1,8 +1,8 @@
 import { Field, Float32, Int32, List, Schema, Struct, Utf8 } from 'apache-arrow';
-import { ModelError, optionError } from '../../errors.js';
-import type { OnnxIo } from '../../model/model-spec.js';
-import { float32Data, int32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from '../arrow-columns.js';
-import { commonMetadata, type TaskDefinition } from '../task.js';
+import { ModelError, optionError } from '../errors.js';
+import type { OnnxIo } from '../model/model-spec.js';
+import { float32Data, int32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from './arrow-columns.js';
+import { commonMetadata, type TaskDefinition } from './task.js';
 
 export interface FillMaskTaskOptions {
   /** Predictions per [MASK] (default 5). */

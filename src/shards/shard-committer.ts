@@ -6,10 +6,10 @@ import type { Schema } from 'apache-arrow';
 import { OutputError } from '../errors.js';
 import { ArrowFileWriter } from '../io/arrow-file-writer.js';
 import { fsyncDir } from '../io/durable-file.js';
-import type { FinishedWindow } from './part-committer.js';
-import type { RejectRecord } from './reject.js';
+import type { FinishedWindow } from '../pipeline/part-committer.js';
+import type { RejectRecord } from '../pipeline/reject.js';
 import type { ShardSpec } from './shard-plan.js';
-import type { WindowSink } from './stream-rows.js';
+import type { WindowSink } from '../pipeline/stream-rows.js';
 
 export const SHARDS_DIR = 'shards';
 export const SHARD_FILE = 'shard.json';

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Job, JobState, Queue } from 'bullmq';
-import { isShardCommitted, SHARDS_DIR, TMP_PREFIX } from '../shard-committer.js';
-import { readPlan } from '../shard-plan.js';
+import { isShardCommitted, SHARDS_DIR, TMP_PREFIX } from '../shards/shard-committer.js';
+import { readPlan } from '../shards/shard-plan.js';
 import { QueueError, queueOptionError } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
 import { withQueue } from './redis-client.js';

@@ -1,14 +1,14 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OutputError, optionError } from '../errors.js';
-import { openJobContext, type JobContext } from './job-context.js';
-import type { JobOptions } from './job-options.js';
-import { openSource } from './open-source.js';
-import { emptyStages, type ProgressSnapshot } from './progress.js';
+import { openJobContext, type JobContext } from '../pipeline/job-context.js';
+import type { JobOptions } from '../pipeline/job-options.js';
+import { openSource } from '../pipeline/open-source.js';
+import { emptyStages, type ProgressSnapshot } from '../pipeline/progress.js';
 import { isShardCommitted, ShardCommitter, type ShardRecord } from './shard-committer.js';
 import { loadOrCreatePlan, planShards, selectShards, type ShardPlan, type ShardSpec } from './shard-plan.js';
-import { streamRows } from './stream-rows.js';
-import type { TaskDefinition } from './task.js';
+import { streamRows } from '../pipeline/stream-rows.js';
+import type { TaskDefinition } from '../tasks/task.js';
 
 export interface ShardingOptions {
   /** Run id: shard ids are `<run>-shard-00042`. Default `run`. */

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { AlbertError } from '../../errors.js';
-import { intOption, resolveJobOptions } from '../job-options.js';
-import { fingerprintDifference } from '../manifest.js';
-import { runShard } from '../run-shards.js';
+import { AlbertError } from '../errors.js';
+import { intOption, resolveJobOptions } from '../pipeline/job-options.js';
+import { fingerprintDifference } from '../pipeline/manifest.js';
+import { runShard } from '../shards/run-shards.js';
 import { ContextCache } from './context-cache.js';
 import { LagProbe } from './lag-probe.js';
 import { QUEUE_OPTION_INVALID, QueueError } from './queue-error.js';

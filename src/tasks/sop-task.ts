@@ -1,8 +1,8 @@
 import { Bool, Field, Float32, Schema, Utf8 } from 'apache-arrow';
-import { ModelError } from '../../errors.js';
-import { lastDim, requireOutput } from '../../model/model-spec.js';
-import { boolData, fixedSizeFloat32Data, fixedSizeListType, float32Data, recordBatch, schemaMetadata, utf8Data } from '../arrow-columns.js';
-import { commonMetadata, type TaskDefinition } from '../task.js';
+import { ModelError } from '../errors.js';
+import { lastDim, requireOutput } from '../model/model-spec.js';
+import { boolData, fixedSizeFloat32Data, fixedSizeListType, float32Data, recordBatch, schemaMetadata, utf8Data } from './arrow-columns.js';
+import { commonMetadata, type TaskDefinition } from './task.js';
 
 /**
  * `albert sop`: ALBERT's sentence-order prediction on pairs (a, b). Class 0 means "b follows

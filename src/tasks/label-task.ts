@@ -1,9 +1,9 @@
 import { Field, Float32, List, Schema, Struct, Utf8, type Data } from 'apache-arrow';
-import { ModelError, optionError } from '../../errors.js';
-import { lastDim, requireOutput } from '../../model/model-spec.js';
-import { topK } from '../../model/activations.js';
-import { fixedSizeFloat32Data, fixedSizeListType, float32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from '../arrow-columns.js';
-import { commonMetadata, type TaskDefinition } from '../task.js';
+import { ModelError, optionError } from '../errors.js';
+import { lastDim, requireOutput } from '../model/model-spec.js';
+import { topK } from '../model/activations.js';
+import { fixedSizeFloat32Data, fixedSizeListType, float32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from './arrow-columns.js';
+import { commonMetadata, type TaskDefinition } from './task.js';
 
 export interface LabelTaskOptions {
   /** Sigmoid per label instead of softmax; adds a `labels` column (those above `threshold`). */

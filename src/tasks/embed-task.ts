@@ -1,9 +1,9 @@
 import { Bool, Field, Int32, Schema, Utf8 } from 'apache-arrow';
-import { optionError } from '../../errors.js';
-import type { Pooling, PoolHead } from '../../model/head-spec.js';
-import { lastDim, requireOutput } from '../../model/model-spec.js';
-import { boolData, fixedSizeFloat32Data, fixedSizeListType, int32Data, recordBatch, schemaMetadata, utf8Data } from '../arrow-columns.js';
-import { commonMetadata, type TaskDefinition } from '../task.js';
+import { optionError } from '../errors.js';
+import type { Pooling, PoolHead } from '../model/head-spec.js';
+import { lastDim, requireOutput } from '../model/model-spec.js';
+import { boolData, fixedSizeFloat32Data, fixedSizeListType, int32Data, recordBatch, schemaMetadata, utf8Data } from './arrow-columns.js';
+import { commonMetadata, type TaskDefinition } from './task.js';
 
 export interface EmbedTaskOptions {
   /** `mean` (default), `cls`, `max`, or `pooler` (the model's dense+tanh on [CLS]). */

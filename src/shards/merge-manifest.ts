@@ -4,8 +4,8 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import { packageInfo } from '../io/package-root.js';
-import { MANIFEST_FORMAT, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from './manifest.js';
-import { emptyStages } from './progress.js';
+import { MANIFEST_FORMAT, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from '../pipeline/manifest.js';
+import { emptyStages } from '../pipeline/progress.js';
 import { SHARD_FILE, SHARDS_DIR, TMP_PREFIX, shardDir, type ShardRecord } from './shard-committer.js';
 import { readPlan } from './shard-plan.js';
 

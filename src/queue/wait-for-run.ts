@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mergeManifest, type MergeResult } from '../merge-manifest.js';
+import { mergeManifest, type MergeResult } from '../shards/merge-manifest.js';
 import { QueueError } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions } from './queue-options.js';
 import { statusOf, type RunStatus } from './queue-status.js';

@@ -1,5 +1,5 @@
-import { openJobContext, type JobContext } from '../job-context.js';
-import type { TaskDefinition } from '../task.js';
+import { openJobContext, type JobContext } from '../pipeline/job-context.js';
+import type { TaskDefinition } from '../tasks/task.js';
 
 interface Entry {
   key: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
-import { QueueError } from '../../src/pipeline/queue/queue-error.js';
-import { redactRedisUrl, resolveQueueConnection } from '../../src/pipeline/queue/queue-options.js';
-import { parseShardJobData, runJobIdPattern, SHARD_JOB_FORMAT, shardJobOptions } from '../../src/pipeline/queue/shard-job.js';
-import { resolveShardWorkerOptions } from '../../src/pipeline/queue/shard-worker.js';
+import { QueueError } from '../../src/queue/queue-error.js';
+import { redactRedisUrl, resolveQueueConnection } from '../../src/queue/queue-options.js';
+import { parseShardJobData, runJobIdPattern, SHARD_JOB_FORMAT, shardJobOptions } from '../../src/queue/shard-job.js';
+import { resolveShardWorkerOptions } from '../../src/queue/shard-worker.js';
 
 /** Queue-mode options and job data: no Redis needed. */
 describe('resolveQueueConnection', () => {

@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import type { ShardSpec } from '../shard-plan.js';
-import type { TaskDefinition } from '../task.js';
+import type { ShardSpec } from '../shards/shard-plan.js';
+import type { TaskDefinition } from '../tasks/task.js';
 import { embedTask } from '../tasks/embed-task.js';
 import { fillMaskTask } from '../tasks/fill-mask-task.js';
 import { labelTask } from '../tasks/label-task.js';
