@@ -21,11 +21,19 @@ export function formatReport(r: DeviceReport): string {
     `node              ${r.node} (${r.platform}, ${r.cpus} CPUs)`,
     `onnxruntime-node  ${r.onnxruntimeNode}`,
     `backends          ${r.backends.map((b) => `${b.name}${b.bundled ? '' : ' (separate install)'}`).join(', ')}`,
-    `CUDA provider lib ${r.cuda.providerLibrary ?? 'missing (libonnxruntime_providers_cuda.so is not installed next to the onnxruntime-node binding)'}`,
-    ...r.cuda.libraries.map((l) => `  ${l.name.padEnd(18)}${l.found ?? 'not found'}`),
-    `CUDA session      ${r.cuda.sessionOk ? 'OK: --device cuda will work' : `FAILED: ${r.cuda.error}`}`,
-    `GPUs              ${r.gpus.length > 0 ? r.gpus.join('; ') : 'none visible'}`,
-    `verdict           ${r.cuda.sessionOk ? 'GPU ready' : 'CPU only: use --device cpu (default), or --device auto to fall back automatically'}`,
   ];
+  const ready: string[] = [];
+  for (const [name, p] of Object.entries(r.providers)) {
+    lines.push(
+      `${`${p.label} provider lib`.padEnd(18)}${p.providerLibrary.found ?? `missing (${p.providerLibrary.name} is not installed next to the onnxruntime-node binding)`}`,
+      ...p.libraries.map((l) => `  ${l.name.padEnd(18)}${l.found ?? 'not found'}`),
+      `${`${p.label} session`.padEnd(18)}${p.sessionOk ? `OK: --device ${name} will work` : `FAILED: ${p.error}`}`,
+    );
+    if (p.sessionOk) ready.push(name);
+  }
+  lines.push(
+    `GPUs              ${r.gpus.length > 0 ? r.gpus.join('; ') : 'none visible'}`,
+    `verdict           ${ready.length > 0 ? `ready for --device ${ready.join(', ')}` : 'CPU only: use --device cpu (default), or --device auto to fall back automatically'}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { OptionError } from '../errors.js';
-import { JOB_OPTION_KEYS, checkKnownKeys } from '../pipeline/job-options.js';
-
-export const SHARD_OPTION_KEYS = ['shardCount', 'shardIndex', 'shardRows', 'shardBytes', 'run'] as const;
+import { INPUT_FORMAT_NAMES } from '../io/input-formats.js';
+import { OUTPUT_FORMAT_NAMES } from '../io/output-formats.js';
+import { JOB_OPTION_KEYS } from '../pipeline/job-options.js';
+import { checkKnownKeys } from '../options.js';
+import { SHARDING_KEYS } from '../shards/run-shards.js';
+import { deviceSpellings } from '../workers/execution-providers.js';
 
 /** Parses an integer flag, naming the flag in the error. */
 export function intArg(flag: string) {
@@ -24,7 +27,7 @@ export function floatArg(flag: string) {
 /** Where and how wide inference runs: shared by the task commands and `albert worker`. */
 export function addDeviceFlags(cmd: Command): Command {
   return cmd
-    .option('--device <device>', 'cpu | cuda | cuda:N | cuda:0,1 | auto (CUDA if it loads, else CPU) (default: cpu)')
+    .option('--device <device>', `${deviceSpellings().split('|').join(' | ')} (auto: CUDA if it loads, else CPU) (default: cpu)`)
     .option('--workers <n>', 'worker threads (sessions) per device (default: one per core on CPU, 2 per GPU)', intArg('--workers'))
     .option('--threads <n>', 'ONNX Runtime threads per worker (default: cores/workers on CPU, 1 on CUDA)', intArg('--threads'));
 }
@@ -32,16 +35,17 @@ export function addDeviceFlags(cmd: Command): Command {
 /** Flags every pipeline task takes. Defaults are documented, not set here: options resolve once, in the library. */
 export function addJobFlags(cmd: Command, defaultModel: string): Command {
   cmd
-    .requiredOption('-o, --out <dir>', 'output directory (part-*.arrow, manifest.json, rejects.jsonl)')
+    .requiredOption('-o, --out <dir>', 'output directory (part files, manifest.json, rejects.jsonl)')
     .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`)
-    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'tsv', 'jsonl', 'text']))
+    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column (or JSONL field) holding the text (default: text)')
     .option('--text-b-column <name>', 'column holding a second segment: encodes [CLS] a [SEP] b [SEP]')
     .option('--id-column <name>', 'column holding row ids (default: id; absent: the 0-based row number)')
     .option('--keep-empty', 'process empty and whitespace-only texts instead of rejecting them')
     .option('--max-record-bytes <n>', 'reject input records larger than this (default: 1048576)', intArg('--max-record-bytes'))
     .option('--max-length <n>', "tokens per row incl. [CLS]/[SEP] (default: the model's maximum); longer rows are truncated and flagged", intArg('--max-length'))
-    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'));
+    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'))
+    .addOption(new Option('--output-format <format>', 'format of the part files (default: arrow)').choices([...OUTPUT_FORMAT_NAMES]));
   return addDeviceFlags(cmd)
     .option('--window-rows <n>', 'rows sorted and batched together (default: 4096 CPU, 16384 CUDA)', intArg('--window-rows'))
     .option('--part-rows <n>', 'input rows per part file, a multiple of --window-rows (default: 4 windows)', intArg('--part-rows'))
@@ -65,7 +69,7 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
  */
 export function collectOptions(cmd: Command, taskKeys: readonly string[]): Record<string, unknown> {
   const flags = cmd.opts<Record<string, unknown>>();
-  const known = [...JOB_OPTION_KEYS.filter((k) => k !== 'signal' && k !== 'log'), ...SHARD_OPTION_KEYS, ...taskKeys];
+  const known = [...JOB_OPTION_KEYS.filter((k) => k !== 'signal' && k !== 'log'), ...SHARDING_KEYS, ...taskKeys];
   let fromFile: Record<string, unknown> = {};
   if (typeof flags.config === 'string') fromFile = readConfigFile(flags.config, known);
   const fromFlags: Record<string, unknown> = {};

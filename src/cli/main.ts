@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { AlbertError, OptionError } from '../errors.js';
 import { packageInfo } from '../io/package-root.js';
-import { embedCommand, fillMaskCommand, labelCommand, sopCommand } from './task-commands.js';
+import { taskCommands } from './task-commands.js';
 import { tokenizeCommand } from './tokenize-command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
@@ -20,10 +20,7 @@ const program = new Command('albert')
   .version(packageInfo().version)
   .showHelpAfterError();
 
-program.addCommand(embedCommand());
-program.addCommand(labelCommand());
-program.addCommand(fillMaskCommand());
-program.addCommand(sopCommand());
+for (const cmd of taskCommands()) program.addCommand(cmd);
 program.addCommand(tokenizeCommand());
 program.addCommand(convertCommand());
 program.addCommand(inspectCommand());

@@ -1,13 +1,10 @@
 import { Command } from 'commander';
+import { TASKS } from '../tasks/task-registry.js';
 import type { TaskDefinition } from '../tasks/task.js';
-import { embedTask } from '../tasks/embed-task.js';
-import { fillMaskTask } from '../tasks/fill-mask-task.js';
-import { labelTask } from '../tasks/label-task.js';
-import { sopTask } from '../tasks/sop-task.js';
 import { addJobFlags, collectOptions, floatArg, intArg } from './job-flags.js';
 import { mergeSummaryLine } from './merge-manifest-command.js';
 import { addQueueFlags, ms, queueFlags } from './queue-flags.js';
-import { embedCommand, fillMaskCommand, labelCommand, sopCommand } from './task-commands.js';
+import { addTaskFlags } from './task-commands.js';
 
 export { workerCommand } from './worker-command.js';
 
@@ -26,20 +23,16 @@ const QUEUE_KEYS = ['redis', 'queue', 'prefix', 'attempts', 'backoff', 'wait'];
  */
 export function submitCommand(): Command {
   const cmd = new Command('submit').description('plan a run into shards and queue them in Redis for `albert worker`s (see README "Scale-out")');
-  const tasks: Array<[TaskDefinition<any>, Command]> = [[embedTask, embedCommand()], [labelTask, labelCommand()], [fillMaskTask, fillMaskCommand()], [sopTask, sopCommand()]];
-  for (const [task, taskCmd] of tasks) cmd.addCommand(submitTaskCommand(task, taskCmd));
+  for (const task of TASKS) cmd.addCommand(submitTaskCommand(task));
   return cmd;
 }
 
-function submitTaskCommand(task: TaskDefinition<any>, taskCmd: Command): Command {
+function submitTaskCommand(task: TaskDefinition): Command {
   const cmd = new Command(task.name)
     .description(`queue the shards of an \`albert ${task.name}\` run; workers anywhere run them into --out`)
     .argument('<inputs...>', 'input files (not stdin: a shard is a byte range of a file)');
-  const jobFlags = addJobFlags(new Command(), task.defaultModel).options;
-  for (const opt of jobFlags) if (!NOT_FOR_SUBMIT.has(opt.attributeName())) cmd.addOption(opt);
-  const jobKeys = new Set(jobFlags.map((o) => o.attributeName()));
-  const taskFlags = taskCmd.options.filter((o) => !jobKeys.has(o.attributeName()));
-  for (const opt of taskFlags) cmd.addOption(opt);
+  for (const opt of addJobFlags(new Command(), task.defaultModel).options) if (!NOT_FOR_SUBMIT.has(opt.attributeName())) cmd.addOption(opt);
+  addTaskFlags(cmd, task);
   addQueueFlags(cmd)
     .requiredOption('--run <id>', 'run id (required: one queue holds many runs); shard ids are <run>-shard-00042')
     .option('--attempts <n>', 'tries per shard before it fails (default: 5)', intArg('--attempts'))
@@ -47,12 +40,10 @@ function submitTaskCommand(task: TaskDefinition<any>, taskCmd: Command): Command
     .option('--wait', 'wait until every shard is committed, then write manifest.json (merge-manifest)')
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText('after', `\nExample:\n  albert submit ${task.name} docs-*.csv --out /shared/out/docs --run docs --redis redis://queue:6379 --shard-rows 65536\n  albert worker --redis redis://queue:6379 --device cuda     # on each GPU host\n`);
-  const taskKeys = taskFlags.map((o) => o.attributeName());
   cmd.action(async (inputs: string[], _o: unknown, self: Command) => {
     const flags = self.opts<Record<string, unknown>>();
-    const collected = collectOptions(self, [...taskKeys, ...QUEUE_KEYS]);
-    const { redis: _r, queue: _q, prefix: _p, attempts, backoff, wait: _w, json: _j, textAColumn, ...jobOptions } = collected;
-    if (textAColumn !== undefined) jobOptions.textColumn = textAColumn;
+    const collected = collectOptions(self, [...Object.keys(task.options), ...QUEUE_KEYS]);
+    const { redis: _r, queue: _q, prefix: _p, attempts, backoff, wait: _w, json: _j, ...jobOptions } = collected;
     const queue = queueFlags(flags);
     const { submitShards, waitForRun } = await queueLib();
     const result = await submitShards(task, { ...jobOptions, ...queue, inputs, out: flags.out as string, run: flags.run as string, attempts: attempts as number | undefined, backoffMs: ms(backoff) });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runJob } from '../pipeline/run-job.js';
-import { runStaticShards } from '../shards/run-shards.js';
 import { summaryLine } from '../pipeline/job-summary.js';
+import { runStaticShards } from '../shards/run-shards.js';
 import type { TaskDefinition } from '../tasks/task.js';
 import { collectOptions } from './job-flags.js';
 
@@ -10,8 +10,8 @@ import { collectOptions } from './job-flags.js';
  * clean stop (complete parts stay committed, the job stays resumable), prints the summary.
  * A second signal exits at once.
  */
-export async function runCliJob<O>(task: TaskDefinition<O>, input: string, cmd: Command, taskKeys: readonly string[], mapTaskFlags: (o: Record<string, unknown>) => Record<string, unknown> = (o) => o): Promise<void> {
-  const options = mapTaskFlags(collectOptions(cmd, taskKeys));
+export async function runCliJob(task: TaskDefinition, input: string, cmd: Command): Promise<void> {
+  const options = collectOptions(cmd, Object.keys(task.options));
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -38,7 +38,7 @@ export async function runCliJob<O>(task: TaskDefinition<O>, input: string, cmd: 
   }
 }
 
-async function runStaticCli<O>(task: TaskDefinition<O>, options: Record<string, unknown>): Promise<void> {
+async function runStaticCli(task: TaskDefinition, options: Record<string, unknown>): Promise<void> {
   const outcomes = await runStaticShards(task, options);
   const n = (s: string) => outcomes.filter((o) => o.status === s).length;
   const rows = outcomes.reduce((a, o) => a + (o.record?.rows_out ?? 0), 0);

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
+import { INPUT_FORMAT_NAMES, type InputFormat } from '../io/input-formats.js';
 import { isSourceReject } from '../io/row.js';
 import { readSource } from '../io/read-source.js';
 import { bundledModel, loadModel, makeTokenizer } from '../pipeline/load-model.js';
@@ -15,7 +16,7 @@ export function tokenizeCommand(): Command {
     .description('print ALBERT token ids and pieces of each row as JSON lines (like spm_encode)')
     .argument('<input>', 'input file, or - for stdin')
     .option('-m, --model <dir>', 'model folder with tokenizer.json or spiece.model (default: bundled albert-mini)')
-    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'tsv', 'jsonl', 'text']))
+    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column holding the text (default: text)')
     .option('--text-b-column <name>', 'column holding a second segment')
     .option('--id-column <name>', 'column holding row ids (default: id, else the row number)')
@@ -26,7 +27,7 @@ export function tokenizeCommand(): Command {
       const tokenizer = makeTokenizer(model, (o.maxLength as number | undefined) ?? null, false);
       const source = readSource({
         input,
-        ...(o.format ? { format: o.format as 'csv' } : {}),
+        ...(o.format ? { format: o.format as InputFormat } : {}),
         ...(o.textColumn ? { textColumn: o.textColumn as string } : {}),
         ...(o.textBColumn ? { textBColumn: o.textBColumn as string } : {}),
         ...(o.idColumn ? { idColumn: o.idColumn as string } : {}),

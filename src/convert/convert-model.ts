@@ -4,10 +4,11 @@
  * (config.json, model.onnx, tokenizer.json, spiece.model, tokenizer_config.json).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ModelError, OptionError, OutputError, describe } from '../errors.js';
 import { ALBERT_ACTIVATIONS, parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
+import { writeFileAtomic } from '../io/durable-file.js';
 import { parseJsonText } from '../io/json-text.js';
 import { buildAlbertGraph, unsupportedActivation } from './albert-graph.js';
 import { ALBERT_TASKS, loadAlbertWeights, taskFromArchitectures, type AlbertTask } from './albert-weights.js';
@@ -118,10 +119,8 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
   const files: string[] = [];
   const put = async (name: string, data: Uint8Array | string): Promise<void> => {
     const dest = join(outDir, name);
-    const tmp = `${dest}.tmp-${process.pid}`;
     try {
-      await writeFile(tmp, data);
-      await rename(tmp, dest);
+      await writeFileAtomic(dest, data, `${dest}.tmp-${process.pid}`);
     } catch (err) {
       throw new OutputError('ALB_CONVERT_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { path: dest }, { cause: err });
     }

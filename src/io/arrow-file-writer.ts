@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { AsyncByteQueue, RecordBatchFileWriter, type RecordBatch, type Schema } from 'apache-arrow';
 import { commitFile, openForWrite } from './durable-file.js';
+import type { PartWriter } from './output-formats.js';
 
 /**
  * Collects the IPC bytes Arrow's writer produces for one call, so we write them to the file
@@ -32,7 +33,7 @@ class ChunkSink extends AsyncByteQueue<Uint8Array> {
  * const { bytes, sha256 } = await w.commit();
  * ```
  */
-export class ArrowFileWriter {
+export class ArrowFileWriter implements PartWriter {
   private readonly writer = new RecordBatchFileWriter({ autoDestroy: false });
   private readonly sink = new ChunkSink();
   private readonly hash: Hash = createHash('sha256');

@@ -1,5 +1,6 @@
-import { constants } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -36,17 +37,69 @@ export async function commitFile(fh: FileHandle, tmpPath: string, finalPath: str
   await fsyncDir(dirname(finalPath));
 }
 
-/** Writes a whole small file atomically: readers see the old bytes or the new, never a mix. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp`;
+/**
+ * Writes a whole file atomically and durably: `tmp` (default `PATH.tmp`), fsync, rename,
+ * fsync the directory. Readers see the old bytes or the new, never a mix, and after a crash
+ * the new bytes are there if the call returned. On failure the temp file is removed.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('out/manifest.json', JSON.stringify(manifest));
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, tmp = `${path}.tmp`): Promise<void> {
   const fh = await openForWrite(tmp);
   try {
     await fh.writeFile(data);
   } catch (err) {
-    await fh.close();
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await commitFile(fh, tmp, path);
+  try {
+    await commitFile(fh, tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Creates `path` with `data` unless it exists, durably and atomically: of several processes
+ * racing, exactly one creates it (a hard link cannot replace a file) and the others leave it
+ * as the winner wrote it. Returns whether this call created it.
+ *
+ * @example
+ * ```ts
+ * if (!(await createFileOnce('out/plan.json', text))) console.log('another process planned first');
+ * ```
+ */
+export async function createFileOnce(path: string, data: string | Uint8Array): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await openForWrite(tmp);
+  try {
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await link(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  await fsyncDir(dirname(path));
+  return true;
+}
+
+/** The sha256 of a file's bytes, streamed (model files are hundreds of MB). */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**

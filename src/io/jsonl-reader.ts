@@ -64,7 +64,9 @@ function jsonlItem(span: RecordSpan, site: RejectSite, valid: boolean, options: 
   if (typeof rawId === 'string') id = rawId;
   // JSON.parse has already rounded an integer id beyond 2^53; its digits are lost.
   else if (typeof rawId === 'number' && Number.isFinite(rawId) && (!Number.isInteger(rawId) || Number.isSafeInteger(rawId))) id = String(rawId);
-  else if (rawId === undefined || rawId === null) id = String(site.seq);
+  else if ((rawId === undefined || rawId === null) && options.idColumnRequired) {
+    return readReject(site, ReadRejectCode.MISSING_ID, `field ${JSON.stringify(options.idColumn)} (--id-column) is ${rawId === null ? 'null' : 'missing'}`);
+  } else if (rawId === undefined || rawId === null) id = String(site.seq);
   else {
     const why = typeof rawId === 'number' ? 'a number beyond 2^53 (write it as a string)' : `${describeType(rawId)}, not a string or number`;
     return readReject(site, ReadRejectCode.INVALID_ID, `field ${JSON.stringify(options.idColumn)} is ${why}`);

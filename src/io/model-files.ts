@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ModelError } from '../errors.js';
+import { sha256File } from './durable-file.js';
 import { parseJsonText } from './json-text.js';
 
 /** The raw files of an HF-style model folder, read but not interpreted. */
@@ -64,10 +63,4 @@ export async function readModelFiles(dirOption: string, option = '--model'): Pro
 
 function existsHint(dir: string): string {
   return ` (a folder with only model.safetensors can be converted first: albert convert ${dir} <out-folder>)`;
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -30,6 +30,8 @@ export const ReadRejectCode = {
   MISSING_TEXT_B: 'ALB_ROW_MISSING_TEXT_B',
   /** JSONL: the id field is neither a string, a finite number, nor absent/null. */
   INVALID_ID: 'ALB_ROW_INVALID_ID',
+  /** JSONL: `--id-column` was named and the record has no such field (or it is null). */
+  MISSING_ID: 'ALB_ROW_MISSING_ID',
 } as const;
 export type ReadRejectCode = (typeof ReadRejectCode)[keyof typeof ReadRejectCode];
 

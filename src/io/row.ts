@@ -32,4 +32,3 @@ export function isSourceReject(item: SourceItem): item is SourceReject {
   return (item as SourceReject).code !== undefined;
 }
 
-export type InputFormat = 'csv' | 'tsv' | 'jsonl' | 'text';

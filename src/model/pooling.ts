@@ -1,4 +1,4 @@
-import type { Pooling } from './head-spec.js';
+import type { PoolingMode } from './pooling-graph.js';
 
 /**
  * Pools a B x S x H hidden state into B x H, using each row's real length (padding sits at
@@ -16,7 +16,7 @@ export function poolHidden(
   hidden: Float32Array,
   lengths: Int32Array,
   dims: { B: number; S: number; H: number },
-  pooling: Exclude<Pooling, 'pooler'>,
+  pooling: PoolingMode,
 ): Float32Array {
   const { B, S, H } = dims;
   const out = new Float32Array(B * H);

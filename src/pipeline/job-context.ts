@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
-import { OptionError, optionError } from '../errors.js';
+import { AlbertError, OptionError, optionError } from '../errors.js';
 import { packageInfo } from '../io/package-root.js';
 import type { AlbertTokenizer } from '../model/albert-tokenizer.js';
 import { checkModelInputs, type ModelSpec } from '../model/model-spec.js';
+import type { TaskContext, TaskDefinition, TaskPlan } from '../tasks/task.js';
+import type { DescribeResponse } from '../workers/protocol.js';
+import { faultPlanFromEnv, type FaultPlan } from './fault-plan.js';
 import { resolveJobOptions, type JobOptions, type ResolvedJobOptions } from './job-options.js';
 import { bundledModel, loadModel, makeTokenizer, type LoadedModel } from './load-model.js';
-import type { TaskContext, TaskDefinition, TaskPlan } from '../tasks/task.js';
+import { splitTaskOptions } from './task-options.js';
 import { InferencePool } from './worker-pool.js';
-import type { DescribeResponse } from '../workers/protocol.js';
 
 /** Everything a run needs once: options, model, tokenizer, worker pool and the task's plan. */
 export interface JobContext {
@@ -22,18 +24,21 @@ export interface JobContext {
   toolVersion: string;
   /** Options that shape the output bytes (input excluded: a sharded job has many). */
   fingerprint: Record<string, unknown>;
+  /** Test-only (ALBERT_FAULT_*_ROW); null in every real run. */
+  faults: FaultPlan | null;
   close(): Promise<void>;
 }
 
 /**
- * Resolves options, loads the model, starts the pool and asks one worker what the model
- * is. Fails fast and loudly (bad option, missing file, CUDA unavailable, wrong model for
- * the task) before any input is read or output written.
+ * Resolves options (refusing unknown keys), loads the model, starts the pool and asks one
+ * worker what the model is. Fails fast and loudly (bad option, missing file, CUDA
+ * unavailable, wrong model for the task) before any input is read or output written.
  */
 export async function openJobContext<O>(task: TaskDefinition<O>, options: JobOptions & Record<string, unknown>): Promise<JobContext> {
-  const job = resolveJobOptions(options);
-  const taskOptions = task.resolveOptions(options);
-  if (task.requiresPairs && !job.textBColumn) {
+  const split = splitTaskOptions(task, options);
+  const job = resolveJobOptions(split.job);
+  const taskOptions = task.resolveOptions(split.task);
+  if (task.requiresPairs && !job.read.textBColumn) {
     throw new OptionError('ALB_OPTION_MISSING', `\`${task.name}\` works on pairs: pass --text-b-column (and --text-a-column) naming the second segment`, { option: '--text-b-column' });
   }
   const model = await loadModel(job.model ?? bundledModel(task.defaultModel), job.model === null ? task.name : null);
@@ -47,7 +52,7 @@ export async function openJobContext<O>(task: TaskDefinition<O>, options: JobOpt
     workersPerDevice: job.workers,
     intraOpThreads: job.threads,
     graphPooling: task.graphPooling?.(taskOptions) ?? null,
-    queuePerWorker: job.device.kind === 'cuda' ? 3 : 2,
+    queuePerWorker: job.queuePerWorker,
     batchTimeoutMs: job.batchTimeoutMs,
   });
   try {
@@ -55,9 +60,11 @@ export async function openJobContext<O>(task: TaskDefinition<O>, options: JobOpt
     const spec: ModelSpec = { ...model.config, name: model.files.name, onnxSha256: model.files.onnxSha256, inputs: described.inputs, outputs: described.outputs };
     checkModelInputs(spec);
     const toolVersion = packageInfo().version;
-    const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.textBColumn !== null };
+    const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.read.textBColumn !== undefined };
     const plan = task.plan(ctx, taskOptions);
+    await checkHeadModule(task.name, plan.head.module);
     if (described.fallbackReason && !job.quiet) job.log.write(`albert: --device auto: ${described.fallbackReason}; running on the CPU\n`);
+    const { read } = job;
     return {
       taskName: task.name,
       job,
@@ -71,22 +78,37 @@ export async function openJobContext<O>(task: TaskDefinition<O>, options: JobOpt
       fingerprint: {
         task: task.name,
         model_sha256: spec.onnxSha256,
-        format: job.format,
-        text_column: job.textColumn,
-        text_b_column: job.textBColumn,
-        id_column: job.idColumn,
-        keep_empty: job.keepEmpty,
-        max_record_bytes: job.maxRecordBytes,
+        format: read.format,
+        text_column: read.textColumn,
+        text_b_column: read.textBColumn ?? null,
+        id_column: read.idColumn,
+        keep_empty: read.keepEmpty,
+        max_record_bytes: read.maxRecordBytes,
         max_length: tokenizer.maxLength,
         batch_tokens: job.batchTokens,
         window_rows: job.windowRows,
+        output_format: job.output.name,
         ...task.fingerprint(taskOptions),
       },
+      faults: faultPlanFromEnv(process.env),
       close: () => pool.close(),
     };
   } catch (err) {
     await pool.close();
     throw err;
+  }
+}
+
+/** A task's head module must load here before a worker is asked to: a typo in a user task fails once, not per batch. */
+async function checkHeadModule(task: string, module: string): Promise<void> {
+  let mod: { postprocess?: unknown };
+  try {
+    mod = (await import(module)) as { postprocess?: unknown };
+  } catch (err) {
+    throw new AlbertError('ALB_TASK_INVALID', `task ${task}: its head module ${module} cannot be imported: ${(err as Error).message}`, { task, module });
+  }
+  if (typeof mod.postprocess !== 'function') {
+    throw new AlbertError('ALB_TASK_INVALID', `task ${task}: its head module ${module} exports no postprocess(params, output, dims, batch) function`, { task, module });
   }
 }
 

@@ -1,35 +1,26 @@
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
-import { describe, optionError, OptionError } from '../errors.js';
-import type { InputFormat } from '../io/row.js';
-import type { DeviceSpec } from '../workers/protocol.js';
+import { optionError, OptionError } from '../errors.js';
+import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type OutputFormat, type OutputFormatEntry } from '../io/output-formats.js';
+import { READ_OPTION_KEYS, resolveReadOptions, type ReadOptions, type ResolvedReadOptions } from '../io/read-options.js';
+import { boolOption, checkKnownKeys, choiceOption, intOption, splitKeys, stringOption } from '../options.js';
+import { parseDevice, providerOf, type DeviceChoice, type DeviceSpec } from '../workers/execution-providers.js';
 
 /** Options every task shares. All optional except `input` and `out`; see `albert embed --help`. */
-export interface JobOptions {
+export interface JobOptions extends ReadOptions, DeviceOptions {
   /** A file path, `-` for stdin, or a readable stream. */
   input?: string | Readable;
-  /** Output directory for `part-*.arrow`, `manifest.json` and `rejects.jsonl`. */
+  /** Output directory for the part files, `manifest.json` and `rejects.jsonl`. */
   out?: string;
   /** HF-style model folder; defaults to the task's bundled model. */
   model?: string;
-  format?: InputFormat;
-  textColumn?: string;
-  textBColumn?: string;
-  idColumn?: string;
-  /** Embed empty and whitespace-only texts instead of rejecting them. */
-  keepEmpty?: boolean;
-  maxRecordBytes?: number;
+  /** Format of the part files (default `arrow`). */
+  outputFormat?: OutputFormat;
   /** Tokens per row including specials; defaults to the model's maximum. */
   maxLength?: number;
-  /** Padded tokens per batch (rows x longest row). */
+  /** Padded tokens per batch (rows x longest row); default from the execution provider. */
   batchTokens?: number;
-  /** Worker threads (one session each) per device. */
-  workers?: number;
-  /** ONNX Runtime intra-op threads per worker. */
-  threads?: number;
-  /** `cpu` (default), `cuda`, `cuda:N`, `cuda:0,1`, or `auto` (CUDA if it loads, else CPU). */
-  device?: string;
-  /** Rows read, sorted by length and batched together. */
+  /** Rows read, sorted by length and batched together; default from the execution provider. */
   windowRows?: number;
   /** Input rows per part file; a multiple of windowRows. */
   partRows?: number;
@@ -47,24 +38,35 @@ export interface JobOptions {
   log?: NodeJS.WritableStream;
 }
 
-export type DeviceChoice = { kind: 'cpu' } | { kind: 'cuda'; ids: number[]; fallbackToCpu: boolean };
+/** Where and how wide inference runs: a job's, and a queue worker's. */
+export interface DeviceOptions {
+  /** `cpu` (default), `cuda`, `cuda:N`, `cuda:0,1`, or `auto` (CUDA if it loads, else CPU). */
+  device?: string;
+  /** Worker threads (one session each) per device; default from the execution provider. */
+  workers?: number;
+  /** ONNX Runtime intra-op threads per worker. */
+  threads?: number;
+}
 
-export interface ResolvedJobOptions {
+export interface ResolvedDeviceOptions {
+  readonly device: DeviceChoice;
+  /** One per pool: the chosen devices of the provider. */
+  readonly devices: readonly DeviceSpec[];
+  readonly workers: number;
+  readonly threads: number;
+  /** Batches queued per worker beyond the one it runs. */
+  readonly queuePerWorker: number;
+}
+
+export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly input: string | Readable;
   readonly out: string;
   readonly model: string | null;
-  readonly format: InputFormat | null;
-  readonly textColumn: string;
-  readonly textBColumn: string | null;
-  readonly idColumn: string;
-  readonly keepEmpty: boolean;
-  readonly maxRecordBytes: number;
+  /** How records are read: what openSource and the shard planner use as it is. */
+  readonly read: ResolvedReadOptions;
+  readonly output: OutputFormatEntry;
   readonly maxLength: number | null;
   readonly batchTokens: number;
-  readonly workers: number;
-  readonly threads: number;
-  readonly device: DeviceChoice;
-  readonly devices: readonly DeviceSpec[];
   readonly windowRows: number;
   readonly partRows: number;
   readonly overwrite: boolean;
@@ -75,76 +77,59 @@ export interface ResolvedJobOptions {
   readonly quiet: boolean;
   readonly signal: AbortSignal | null;
   readonly log: NodeJS.WritableStream;
-  /** Test-only fault hook: row ids whose batch makes the worker throw, exit or hang. */
-  readonly faults: { readonly throwIds: readonly string[]; readonly exitIds: readonly string[]; readonly hangIds: readonly string[] };
 }
 
+export const DEVICE_OPTION_KEYS: readonly (keyof DeviceOptions)[] = ['device', 'workers', 'threads'];
+
 export const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = [
-  'input', 'out', 'model', 'format', 'textColumn', 'textBColumn', 'idColumn', 'keepEmpty', 'maxRecordBytes',
-  'maxLength', 'batchTokens', 'workers', 'threads', 'device', 'windowRows', 'partRows', 'overwrite', 'resume',
-  'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'log',
+  'input', 'out', 'model', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', 'batchTokens', ...DEVICE_OPTION_KEYS,
+  'windowRows', 'partRows', 'overwrite', 'resume', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'log',
 ];
 
-const FORMATS: readonly InputFormat[] = ['csv', 'tsv', 'jsonl', 'text'];
-
 /**
- * Resolves job options once into a frozen object. Defaults depend on the device: a GPU
- * wants big batches and two sessions to overlap host and device work; CPUs want one
- * single-threaded session per core and small batches.
+ * Resolves job options once into a frozen object. Defaults come from the execution
+ * provider's entry (see execution-providers.ts): a GPU wants big batches and two sessions
+ * to overlap host and device work; CPUs want one single-threaded session per core.
  *
  * @example
  * ```ts
  * const o = resolveJobOptions({ input: 'docs.csv', out: 'out', device: 'cpu' });
  * o.batchTokens; // 2048
+ * o.read.idColumnRequired; // false: the default `id` column may be absent
  * ```
  */
-export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = process.env): ResolvedJobOptions {
+export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
+  checkKnownKeys(o as Record<string, unknown>, JOB_OPTION_KEYS, 'job options');
   if (o.input === undefined || o.input === '') throw optionError('input', o.input, 'a file path, "-" for stdin, or a stream');
   if (typeof o.input !== 'string' && typeof (o.input as Readable).pipe !== 'function') throw optionError('input', o.input, 'a file path or a readable stream');
   if (typeof o.out !== 'string' || o.out === '') throw optionError('--out', o.out, 'an output directory');
-  const device = parseDevice(o.device ?? 'cpu');
-  const cores = availableParallelism();
-  const onGpu = device.kind === 'cuda';
-  // CPU: one single-threaded session per core beat one session using every core by 20-65%
-  // on 2 cores (bench/results/sweep-*), with small batches (2048 tokens) keeping caches warm.
-  const workers = intOption('--workers', o.workers, onGpu ? 2 : cores, 1, 256);
-  const threads = intOption('--threads', o.threads, onGpu ? 1 : Math.max(1, Math.floor(cores / workers)), 1, 1024);
-  const windowRows = intOption('--window-rows', o.windowRows, onGpu ? 16384 : 4096, 1, 1 << 24);
+  const [read] = splitKeys(o as Record<string, unknown>, READ_OPTION_KEYS);
+  const device = resolveDeviceOptions(o);
+  const defaults = providerOf(device.device).defaults(availableParallelism());
+  const windowRows = intOption('--window-rows', o.windowRows, defaults.windowRows, 1, 1 << 24);
   const partRows = intOption('--part-rows', o.partRows, windowRows * 4, 1, 2 ** 40);
   if (partRows % windowRows !== 0) {
     throw new OptionError('ALB_OPTION_INVALID', `option --part-rows: expected a multiple of --window-rows (${windowRows}), got ${partRows}; parts must end on window boundaries so a resumed job batches exactly as an uninterrupted one`, { option: '--part-rows', got: partRows });
   }
-  const format = o.format ?? null;
-  if (format !== null && !FORMATS.includes(format)) throw optionError('--format', format, FORMATS.join('|'));
-  const onError = o.onError ?? 'skip';
-  if (onError !== 'skip' && onError !== 'fail') throw optionError('--on-error', onError, 'skip|fail');
   const resolved: ResolvedJobOptions = {
+    ...device,
     input: o.input,
     out: o.out,
-    model: str('--model', o.model, null),
-    format,
-    textColumn: str('--text-column', o.textColumn, 'text')!,
-    textBColumn: str('--text-b-column', o.textBColumn, null),
-    idColumn: str('--id-column', o.idColumn, 'id')!,
-    keepEmpty: bool('--keep-empty', o.keepEmpty, false),
-    maxRecordBytes: intOption('--max-record-bytes', o.maxRecordBytes, 1 << 20, 64, 1 << 30),
+    model: stringOption('--model', o.model, null),
+    read: resolveReadOptions(read),
+    output: OUTPUT_FORMATS[choiceOption('--output-format', o.outputFormat, OUTPUT_FORMAT_NAMES, 'arrow')],
     maxLength: o.maxLength === undefined ? null : intOption('--max-length', o.maxLength, 0, 2, 1 << 20),
-    batchTokens: intOption('--batch-tokens', o.batchTokens, onGpu ? 65536 : 2048, 2, 1 << 30),
-    workers,
-    threads,
-    device,
-    devices: deviceSpecs(device),
+    batchTokens: intOption('--batch-tokens', o.batchTokens, defaults.batchTokens, 2, 1 << 30),
     windowRows,
     partRows,
-    overwrite: bool('--overwrite', o.overwrite, false),
-    resume: bool('--resume', o.resume, false),
-    onError,
+    overwrite: boolOption('--overwrite', o.overwrite, false),
+    resume: boolOption('--resume', o.resume, false),
+    onError: choiceOption('--on-error', o.onError, ['skip', 'fail'], 'skip'),
     maxRejects: o.maxRejects === undefined ? null : intOption('--max-rejects', o.maxRejects, 0, 0, Number.MAX_SAFE_INTEGER),
     batchTimeoutMs: intOption('--batch-timeout', o.batchTimeoutMs, 600_000, 0, 2 ** 31 - 1),
-    quiet: bool('--quiet', o.quiet, false),
+    quiet: boolOption('--quiet', o.quiet, false),
     signal: o.signal ?? null,
     log: o.log ?? process.stderr,
-    faults: Object.freeze({ throwIds: envList(env.ALBERT_FAULT_THROW_ID), exitIds: envList(env.ALBERT_FAULT_EXIT_ID), hangIds: envList(env.ALBERT_FAULT_HANG_ID) }),
   };
   if (resolved.overwrite && resolved.resume) {
     throw new OptionError('ALB_OPTION_CONFLICT', 'options --overwrite and --resume exclude each other: --resume continues the job in --out, --overwrite discards it', { option: '--resume' });
@@ -153,57 +138,22 @@ export function resolveJobOptions(o: JobOptions, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * `cpu`, `auto`, `cuda`, `cuda:N` or `cuda:0,1`.
+ * The device, its pools and their width, with the execution provider's defaults.
  *
  * @example
  * ```ts
- * parseDevice('cuda:0,1'); // { kind: 'cuda', ids: [0, 1], fallbackToCpu: false }
+ * resolveDeviceOptions({ device: 'cuda:0,1' }); // { device: { ep: 'cuda', ids: [0, 1], ... }, devices: [2 specs], workers: 2, threads: 1, queuePerWorker: 3 }
  * ```
  */
-export function parseDevice(value: unknown): DeviceChoice {
-  if (value === 'cpu') return { kind: 'cpu' };
-  if (value === 'auto') return { kind: 'cuda', ids: [0], fallbackToCpu: true };
-  if (value === 'cuda') return { kind: 'cuda', ids: [0], fallbackToCpu: false };
-  const m = typeof value === 'string' ? /^cuda:(\d+(?:,\d+)*)$/.exec(value) : null;
-  if (!m) throw optionError('--device', value, 'cpu|cuda|cuda:N|cuda:0,1|auto');
-  const ids = [...new Set(m[1].split(',').map(Number))];
-  return { kind: 'cuda', ids, fallbackToCpu: false };
-}
-
-function deviceSpecs(d: DeviceChoice): DeviceSpec[] {
-  return d.kind === 'cpu' ? [{ kind: 'cpu' }] : d.ids.map((deviceId) => ({ kind: 'cuda', deviceId, fallbackToCpu: d.fallbackToCpu }));
-}
-
-/** Checks an integer option, naming it; `code` lets queue options keep their own. */
-export function intOption(option: string, value: unknown, fallback: number, min: number, max: number, code?: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw optionError(option, value, `an integer from ${min} to ${max}`, code);
-  }
-  return value;
-}
-
-function str(option: string, value: unknown, fallback: string | null): string | null {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value === '') throw optionError(option, value, 'a non-empty string');
-  return value;
-}
-
-function bool(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw optionError(option, value, 'true or false');
-  return value;
-}
-
-function envList(value: string | undefined): string[] {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
-
-/** Refuses keys no task or job knows, naming the key: a typo must not be silently ignored. */
-export function checkKnownKeys(options: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new OptionError('ALB_OPTION_UNKNOWN', `${where}: unknown option ${JSON.stringify(key)} (got ${describe(options[key])}); known options: ${known.join(', ')}`, { option: key });
-    }
-  }
+export function resolveDeviceOptions(o: DeviceOptions): ResolvedDeviceOptions {
+  const device = parseDevice(o.device ?? 'cpu');
+  const defaults = providerOf(device).defaults(availableParallelism());
+  const workers = intOption('--workers', o.workers, defaults.workers, 1, 256);
+  return Object.freeze({
+    device,
+    devices: Object.freeze(device.ids.map((deviceId) => Object.freeze({ ep: device.ep, deviceId, fallbackToCpu: device.fallbackToCpu }))),
+    workers,
+    threads: intOption('--threads', o.threads, defaults.threads(workers), 1, 1024),
+    queuePerWorker: defaults.queuePerWorker,
+  });
 }

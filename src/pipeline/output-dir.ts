@@ -2,9 +2,14 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
+import { toOutputError } from '../io/output-errors.js';
+import { PART_FILE } from '../io/output-formats.js';
 import { MANIFEST_FILE, REJECTS_FILE, readManifest, type Manifest } from './manifest.js';
 
-const JOB_FILE = /^(manifest\.json|rejects\.jsonl|part-[\w.-]+\.arrow)(\.tmp)?$/;
+/** The files a job writes into --out (and their temp files): what --overwrite and --resume may remove. */
+function isJobFile(name: string): boolean {
+  return name === MANIFEST_FILE || name === `${MANIFEST_FILE}.tmp` || name === REJECTS_FILE || name === `${REJECTS_FILE}.tmp` || PART_FILE.test(name);
+}
 
 /**
  * Gets `--out` ready: a fresh directory, a job to resume, or a job to discard.
@@ -17,9 +22,9 @@ export async function prepareOutputDir(out: string, mode: { resume: boolean; ove
   try {
     st = await lstat(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw wrap(err, dir);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toOutputError(err, dir);
     // --resume with nothing committed yet (the job died before its first part) starts afresh.
-    await mkdir(dir, { recursive: true }).catch((e) => { throw wrap(e, dir); });
+    await mkdir(dir, { recursive: true }).catch((e) => { throw toOutputError(e, dir); });
     return null;
   }
   if (st.isSymbolicLink()) {
@@ -27,15 +32,15 @@ export async function prepareOutputDir(out: string, mode: { resume: boolean; ove
   }
   if (!st.isDirectory()) throw new OutputError('ALB_OUTPUT_NOT_DIR', `--out ${dir} exists and is not a directory`, { option: '--out', out: dir });
 
-  const entries = await readdir(dir).catch((e) => { throw wrap(e, dir); });
+  const entries = await readdir(dir).catch((e) => { throw toOutputError(e, dir); });
   if (mode.overwrite) {
-    for (const name of entries) if (JOB_FILE.test(name)) await unlink(join(dir, name));
+    for (const name of entries) if (isJobFile(name)) await unlink(join(dir, name));
     return null;
   }
   if (mode.resume) {
     const manifest = await readManifest(dir);
     if (!manifest) {
-      const foreign = entries.filter((name) => !(JOB_FILE.test(name) && name.endsWith('.tmp')));
+      const foreign = entries.filter((name) => !(isJobFile(name) && name.endsWith('.tmp')));
       if (foreign.length > 0) {
         throw new OutputError('ALB_RESUME_NO_JOB', `--resume: ${dir} has no ${MANIFEST_FILE} but holds ${foreign.slice(0, 3).join(', ')}; there is no job to resume (use --overwrite, or another --out)`, { option: '--resume', out: dir });
       }
@@ -59,7 +64,7 @@ export async function prepareOutputDir(out: string, mode: { resume: boolean; ove
 async function dropUncommitted(dir: string, entries: readonly string[], manifest: Manifest): Promise<void> {
   const committed = new Set(manifest.parts.map((p) => p.file));
   for (const name of entries) {
-    if (!JOB_FILE.test(name) || name === MANIFEST_FILE || name === REJECTS_FILE) continue;
+    if (!isJobFile(name) || name === MANIFEST_FILE || name === REJECTS_FILE) continue;
     if (name.endsWith('.tmp') || !committed.has(name)) await unlink(join(dir, name));
   }
   const rejects = join(dir, REJECTS_FILE);
@@ -74,12 +79,6 @@ async function dropUncommitted(dir: string, entries: readonly string[], manifest
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && manifest.rejects.bytes === 0) return;
-    throw wrap(err, rejects);
+    throw toOutputError(err, rejects);
   }
-}
-
-function wrap(err: unknown, path: string): OutputError {
-  const e = err as NodeJS.ErrnoException;
-  const code = e.code === 'ELOOP' ? 'ALB_OUTPUT_SYMLINK' : e.code === 'ENOSPC' ? 'ALB_OUTPUT_DISK_FULL' : 'ALB_OUTPUT_IO';
-  return new OutputError(code, `${path}: ${e.message}`, { path, errno: e.code });
 }

@@ -34,7 +34,7 @@ export async function runJob<O>(task: TaskDefinition<O>, options: JobOptions & R
     if (prior?.status === 'complete') return summarize(manifest, out, { alreadyComplete: true });
     const priorElapsed = manifest.elapsed_s;
     const stages = emptyStages();
-    const committer = new PartCommitter(out, ctx.plan.schema, manifest, job.partRows, (i) => `part-${String(i).padStart(5, '0')}.arrow`, (m) => {
+    const committer = new PartCommitter(out, job.output, ctx.plan.schema, manifest, job.partRows, (m) => {
       m.elapsed_s = priorElapsed + (Date.now() - startedAt) / 1000;
       m.docs_per_s = m.elapsed_s > 0 ? m.rows_out / m.elapsed_s : 0;
       m.tokens_per_s = m.elapsed_s > 0 ? m.tokens / m.elapsed_s : 0;

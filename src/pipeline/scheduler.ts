@@ -1,7 +1,8 @@
 import { AlbertError, ModelError, OptionError } from '../errors.js';
-import type { HeadSpec } from '../model/head-spec.js';
+import type { HeadRef } from '../tasks/task.js';
 import type { EncodedRow } from '../model/padding.js';
-import type { InferRequest, InferResponse } from '../workers/protocol.js';
+import type { InferResponse } from '../workers/protocol.js';
+import type { FaultPlan } from './fault-plan.js';
 import type { InferencePool } from './worker-pool.js';
 
 export interface BatchDone {
@@ -39,9 +40,10 @@ export class Scheduler {
 
   constructor(
     private readonly pool: InferencePool,
-    private readonly head: HeadSpec,
+    private readonly head: HeadRef,
     private readonly padId: number,
-    private readonly faultFor: (rows: readonly EncodedRow[]) => InferRequest['fault'],
+    /** Test-only (see fault-plan.ts); null in every real run. */
+    private readonly faults: FaultPlan | null,
     private readonly attemptsPerBatch = 2,
   ) {}
 
@@ -64,7 +66,7 @@ export class Scheduler {
     for (let i = 0; i < this.attemptsPerBatch; i++) {
       if (i > 0) this.stats.retries++;
       try {
-        done.push({ rows, response: await this.pool.run(rows, this.head, this.padId, this.faultFor(rows)) });
+        done.push({ rows, response: await this.pool.run(rows, this.head, this.padId, this.faults?.faultFor(rows) ?? null) });
         return;
       } catch (err) {
         const e = err as AlbertError;

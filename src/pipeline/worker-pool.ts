@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { AlbertError, WorkerError, fromPlainError, isPlainError } from '../errors.js';
-import type { HeadSpec } from '../model/head-spec.js';
+import type { HeadRef } from '../tasks/task.js';
+import type { Fault } from '../workers/fault.js';
 import { batchBuffers, padBatch, type EncodedRow } from '../model/padding.js';
 import type { DescribeResponse, DeviceSpec, InferRequest, InferResponse, WorkerSetup } from '../workers/protocol.js';
 
@@ -89,7 +90,7 @@ export class InferencePool {
   }
 
   /** One attempt at one batch. Rejects with an AlbertError (rebuilt from the worker's plain error). */
-  async run(rows: readonly EncodedRow[], head: HeadSpec, padId: number, fault: InferRequest['fault'] = null): Promise<InferResponse> {
+  async run(rows: readonly EncodedRow[], head: HeadRef, padId: number, fault: Fault | null = null): Promise<InferResponse> {
     const i = await this.acquire();
     try {
       const batch = padBatch(rows, padId);

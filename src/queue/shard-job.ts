@@ -1,10 +1,5 @@
 import type { JobsOptions } from 'bullmq';
 import type { ShardSpec } from '../shards/shard-plan.js';
-import type { TaskDefinition } from '../tasks/task.js';
-import { embedTask } from '../tasks/embed-task.js';
-import { fillMaskTask } from '../tasks/fill-mask-task.js';
-import { labelTask } from '../tasks/label-task.js';
-import { sopTask } from '../tasks/sop-task.js';
 import { QueueError } from './queue-error.js';
 
 export const SHARD_JOB_FORMAT = 'albert-pipeline/shard-job@1';
@@ -16,7 +11,8 @@ export const SHARD_JOB_FORMAT = 'albert-pipeline/shard-job@1';
 export interface ShardJobData {
   format: typeof SHARD_JOB_FORMAT;
   run: string;
-  task: TaskDefinition<unknown>['name'];
+  /** A task of the registry, or one the worker was given (`tasks` option). */
+  task: string;
   /**
    * The submitter's job and task options (model, columns, max length, batch tokens, window
    * rows, pooling…), JSON only. Never device, worker or thread counts: the worker chooses those.
@@ -52,13 +48,6 @@ export interface ShardJobProgress {
   worker: string;
 }
 
-export const TASKS: Readonly<Record<ShardJobData['task'], TaskDefinition<any>>> = Object.freeze({
-  embed: embedTask,
-  label: labelTask,
-  'fill-mask': fillMaskTask,
-  sop: sopTask,
-});
-
 /** Options a worker decides for itself (its devices and threads), or that make no sense per shard. */
 export const NOT_IN_JOB_DATA: readonly string[] = [
   'device', 'workers', 'threads', 'quiet', 'log', 'signal',
@@ -91,7 +80,7 @@ export function parseShardJobData(data: unknown, jobId: string | undefined): Sha
   const bad = (why: string) => new QueueError('ALB_QUEUE_JOB_INVALID', `job ${jobId}: ${why}; was it queued by another version of albert-pipeline?`, { job: jobId });
   if (typeof d !== 'object' || d === null) throw bad('no job data');
   if (d.format !== SHARD_JOB_FORMAT) throw bad(`format ${JSON.stringify(d.format)}, expected ${SHARD_JOB_FORMAT}`);
-  if (typeof d.task !== 'string' || !(d.task in TASKS)) throw bad(`unknown task ${JSON.stringify(d.task)}`);
+  if (typeof d.task !== 'string' || d.task === '') throw bad(`no task`);
   if (typeof d.out !== 'string' || typeof d.run !== 'string') throw bad('no out or run');
   if (typeof d.options !== 'object' || d.options === null || typeof d.fingerprint !== 'object' || d.fingerprint === null) throw bad('no options or fingerprint');
   const s = d.shard;

@@ -1,15 +1,17 @@
 import { hostname } from 'node:os';
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { AlbertError } from '../errors.js';
-import { intOption, resolveJobOptions } from '../pipeline/job-options.js';
-import { fingerprintDifference } from '../pipeline/manifest.js';
-import { runShard } from '../shards/run-shards.js';
+import { WaitingError, Worker } from 'bullmq';
+import { resolveDeviceOptions } from '../pipeline/job-options.js';
+import { intOption } from '../options.js';
 import { ContextCache } from './context-cache.js';
-import { LagProbe } from './lag-probe.js';
-import { QUEUE_OPTION_INVALID, QueueError } from './queue-error.js';
+import { QUEUE_OPTION_INVALID } from './queue-error.js';
 import { resolveQueueConnection, type QueueConnectionOptions, type ResolvedQueueConnection } from './queue-options.js';
+import type { TaskDefinition } from '../tasks/task.js';
+import { watchIdle } from './idle-exit.js';
 import { closeRedis, connectRedis } from './redis-client.js';
-import { parseShardJobData, TASKS, type ShardJobData, type ShardJobProgress, type ShardJobResult } from './shard-job.js';
+import type { ShardJobData, ShardJobResult } from './shard-job.js';
+import { shardProcessor, type ShardWorkerStats } from './shard-processor.js';
+
+export type { ShardWorkerStats } from './shard-processor.js';
 
 export interface ShardWorkerOptions extends QueueConnectionOptions {
   /** `cpu` (default), `cuda`, `cuda:N`, `cuda:0,1`, `auto`: this host's choice, not the submitter's. */
@@ -34,6 +36,8 @@ export interface ShardWorkerOptions extends QueueConnectionOptions {
   quiet?: boolean;
   /** Where the worker logs one line per shard (default stderr). */
   log?: NodeJS.WritableStream;
+  /** Tasks of a library user's own, besides the registry's, that queued shards may name. */
+  tasks?: readonly TaskDefinition[];
 }
 
 export interface ResolvedShardWorker {
@@ -50,17 +54,7 @@ export interface ResolvedShardWorker {
   readonly idleExitMs: number | null;
   readonly quiet: boolean;
   readonly log: NodeJS.WritableStream;
-}
-
-export interface ShardWorkerStats {
-  committed: number;
-  skipped: number;
-  lostRace: number;
-  failed: number;
-  handedBack: number;
-  rowsOut: number;
-  /** Shards of other (lost) workers this worker's stall check put back in the queue. */
-  stalledRecovered: number;
+  readonly tasks: readonly TaskDefinition[];
 }
 
 export interface RunningShardWorker {
@@ -86,7 +80,7 @@ export function resolveShardWorkerOptions(o: ShardWorkerOptions): ResolvedShardW
   const queue = resolveQueueConnection(o);
   const device = o.device ?? 'cpu';
   // Resolve as a job would, to learn the devices and sessions this host runs.
-  const probe = resolveJobOptions({ input: '-', out: '-', device, workers: o.workers, threads: o.threads });
+  const probe = resolveDeviceOptions({ device, workers: o.workers, threads: o.threads });
   const lockDurationMs = intOption('--lock-duration', o.lockDurationMs, 30_000, 200, 3_600_000, QUEUE_OPTION_INVALID);
   return Object.freeze({
     queue,
@@ -102,6 +96,7 @@ export function resolveShardWorkerOptions(o: ShardWorkerOptions): ResolvedShardW
     idleExitMs: o.idleExitMs === undefined ? null : intOption('--idle-exit', o.idleExitMs, 0, 0, 2 ** 31 - 1, QUEUE_OPTION_INVALID),
     quiet: o.quiet ?? false,
     log: o.log ?? process.stderr,
+    tasks: Object.freeze([...(o.tasks ?? [])]),
   });
 }
 
@@ -135,63 +130,7 @@ export async function startShardWorker(options: ShardWorkerOptions): Promise<Run
   }));
   const connection = await connectRedis(o.queue, 'worker');
 
-  const processor = async (job: Job<ShardJobData, ShardJobResult>, token?: string): Promise<ShardJobResult> => {
-    let data: ShardJobData;
-    try {
-      data = parseShardJobData(job.data, job.id);
-    } catch (err) {
-      // No retry can fix data this version cannot read.
-      throw new UnrecoverableError(messageOf(err));
-    }
-    const probe = new LagProbe();
-    let lease: Awaited<ReturnType<ContextCache['acquire']>> | null = null;
-    let progress: Promise<unknown> = Promise.resolve();
-    const report = (p: ShardJobProgress) => (progress = progress.then(() => job.updateProgress(p as unknown as object)).catch(() => undefined));
-    try {
-      lease = await cache.acquire(TASKS[data.task], data.options, data.shard.input, data.out);
-      checkFingerprint(lease.ctx.fingerprint, data);
-      let batches = 0;
-      const outcome = await runShard(lease.ctx, data.out, data.shard, {
-        onBatch: (p) => {
-          if (++batches % o.progressEveryBatches === 0) report({ rows_done: p.rowsDone, rows: data.shard.rows, rows_out: p.rowsOut, rows_rejected: p.rejected, tokens: p.tokens, elapsed_s: p.elapsedMs / 1000, worker: me });
-        },
-      });
-      if (outcome.status === 'interrupted') {
-        stats.handedBack++;
-        await progress;
-        // Back to the queue now, rather than after the lock expires, and without counting a stall.
-        await job.moveToWait(token);
-        say(`${data.shard.id}: interrupted, handed back to the queue`);
-        throw new WaitingError();
-      }
-      const r = outcome.record;
-      const result: ShardJobResult = {
-        status: outcome.status,
-        rows_out: r?.rows_out ?? 0,
-        rows_rejected: r?.rows_rejected ?? 0,
-        elapsed_s: r?.elapsed_s ?? 0,
-        worker: me,
-        max_event_loop_lag_ms: Math.round(probe.maxLagMs),
-      };
-      report({ rows_done: data.shard.rows, rows: data.shard.rows, rows_out: result.rows_out, rows_rejected: result.rows_rejected, tokens: r?.tokens ?? 0, elapsed_s: result.elapsed_s, worker: me });
-      await progress;
-      if (outcome.status === 'committed') {
-        stats.committed++;
-        stats.rowsOut += result.rows_out;
-      } else if (outcome.status === 'skipped') stats.skipped++;
-      else stats.lostRace++;
-      const what = outcome.status === 'committed' ? `committed ${result.rows_out} rows (+${result.rows_rejected} rejected) in ${result.elapsed_s.toFixed(1)}s` : outcome.status === 'skipped' ? 'already committed, skipped' : 'committed first by another attempt (lost the race): done';
-      say(`${data.shard.id}: ${what}, attempt ${job.attemptsStarted}, max event-loop lag ${result.max_event_loop_lag_ms} ms`);
-      return result;
-    } catch (err) {
-      if (err instanceof WaitingError || err instanceof UnrecoverableError) throw err;
-      // BullMQ keeps only the message: put the stable code in it for `albert status`.
-      throw new Error(messageOf(err));
-    } finally {
-      probe.stop();
-      lease?.release();
-    }
-  };
+  const processor = shardProcessor({ me, cache, tasks: o.tasks, progressEveryBatches: o.progressEveryBatches, stats, say });
 
   const worker = new Worker<ShardJobData, ShardJobResult>(o.queue.queue, processor, {
     connection,
@@ -216,13 +155,13 @@ export async function startShardWorker(options: ShardWorkerOptions): Promise<Run
   worker.on('lockRenewalFailed', (ids) => say(`lock renewal failed for ${ids.join(', ')} (Redis slow or unreachable?); another worker may take them over`));
   worker.on('error', (err) => say(`queue error: ${err.message}`));
 
-  let idleTimer: NodeJS.Timeout | null = null;
+  let idle: ReturnType<typeof watchIdle> | null = null;
   let stopping: Promise<void> | null = null;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (idleTimer) clearInterval(idleTimer);
+      await idle?.stop();
       try {
         await worker.close();
       } finally {
@@ -235,25 +174,10 @@ export async function startShardWorker(options: ShardWorkerOptions): Promise<Run
 
   if (o.idleExitMs !== null) {
     const idleMs = o.idleExitMs;
-    const q = new Queue(o.queue.queue, { connection, prefix: o.queue.prefix });
-    let idleSince: number | null = null;
-    let checking = false;
-    idleTimer = setInterval(() => {
-      if (checking) return;
-      checking = true;
-      q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')
-        .then((c) => {
-          const pending = Object.values(c).reduce((a, b) => a + b, 0);
-          idleSince = pending > 0 ? null : (idleSince ?? Date.now());
-          if (idleSince !== null && Date.now() - idleSince >= idleMs) {
-            say(`queue ${o.queue.queue} idle for ${(idleMs / 1000).toFixed(1)}s: exiting`);
-            void stop();
-          }
-        })
-        .catch(() => undefined)
-        .finally(() => (checking = false));
-    }, Math.max(100, Math.min(1000, idleMs / 2)));
-    void closed.then(() => q.close().catch(() => undefined));
+    idle = watchIdle({ queue: o.queue.queue, prefix: o.queue.prefix, connection }, idleMs, () => {
+      say(`queue ${o.queue.queue} idle for ${(idleMs / 1000).toFixed(1)}s: exiting`);
+      void stop();
+    });
   }
 
   say(`taking shards from ${o.queue.prefix}:${o.queue.queue}, ${o.concurrency} at a time on ${o.device} (lock ${o.lockDurationMs} ms, stall check every ${o.stalledIntervalMs} ms)`);
@@ -271,16 +195,4 @@ export async function startShardWorker(options: ShardWorkerOptions): Promise<Run
     },
     closed,
   };
-}
-
-/** A worker whose model or options would write other bytes than the plan's must not commit. */
-function checkFingerprint(have: Record<string, unknown>, data: ShardJobData): void {
-  const d = fingerprintDifference(data.fingerprint, have);
-  if (d) {
-    throw new QueueError('ALB_QUEUE_FINGERPRINT_MISMATCH', `shard ${data.shard.id}: run ${data.run} was planned with ${d.key}=${JSON.stringify(d.was)}, this worker has ${d.key}=${JSON.stringify(d.now)} (another model file on this host?)`, { shard: data.shard.id, key: d.key });
-  }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof AlbertError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
 }

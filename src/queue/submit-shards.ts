@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { optionError } from '../errors.js';
 import { openJobContext } from '../pipeline/job-context.js';
-import { intOption, type JobOptions } from '../pipeline/job-options.js';
+import { splitTaskOptions } from '../pipeline/task-options.js';
+import type { JobOptions } from '../pipeline/job-options.js';
+import { intOption } from '../options.js';
 import { planFor, prepareSharedOut } from '../shards/run-shards.js';
 import { isShardCommitted } from '../shards/shard-committer.js';
 import type { ShardPlan } from '../shards/shard-plan.js';
@@ -26,6 +28,9 @@ export interface SubmitOptions extends QueueConnectionOptions {
   /** First retry delay, doubled each further try (default 10 000 ms). */
   backoffMs?: number;
 }
+
+/** What `submitShards` takes besides the job's and the task's options (shardCount/shardIndex only to refuse them by name). */
+const SUBMIT_KEYS: readonly string[] = ['redis', 'queue', 'prefix', 'inputs', 'run', 'shardRows', 'shardBytes', 'attempts', 'backoffMs', 'shardCount', 'shardIndex'];
 
 export interface ResolvedSubmit {
   readonly queue: ResolvedQueueConnection;
@@ -61,14 +66,17 @@ export interface SubmitResult {
  * ```
  */
 export async function submitShards<O>(task: TaskDefinition<O>, options: SubmitOptions & JobOptions & Record<string, unknown>): Promise<SubmitResult> {
-  const { redis, queue, prefix, inputs, out: outDir, run, shardRows, shardBytes, attempts, backoffMs, ...rest } = options;
+  // Refuses unknown keys (naming the nearest of the job's, the task's and these), maps aliases.
+  const split = splitTaskOptions(task, options, SUBMIT_KEYS);
+  const { redis, queue, prefix, inputs, run, shardRows, shardBytes, attempts, backoffMs, shardCount, shardIndex } = split.extra as Partial<SubmitOptions> & { shardCount?: unknown; shardIndex?: unknown };
+  const { out: outDir, ...rest } = { ...split.job, ...split.task } as Record<string, unknown>;
   const resolved: ResolvedSubmit = Object.freeze({
     queue: resolveQueueConnection({ redis, queue, prefix }),
     retry: Object.freeze({ attempts: intOption('--attempts', attempts, 5, 1, 1000, QUEUE_OPTION_INVALID), backoffMs: intOption('--backoff', backoffMs, 10_000, 0, 86_400_000, QUEUE_OPTION_INVALID) }),
   });
   if (typeof run !== 'string' || run === '') throw queueOptionError('--run', run, 'a run id: one queue holds many runs, so queue mode needs one');
   if (!Array.isArray(inputs) || inputs.length === 0) throw optionError('inputs', inputs, 'one or more input files');
-  if (rest.shardCount !== undefined || rest.shardIndex !== undefined) throw queueOptionError('--shard-count', rest.shardCount ?? rest.shardIndex, 'nothing: workers take shards from the queue (static sharding is `albert <task> --shard-count`)');
+  if (shardCount !== undefined || shardIndex !== undefined) throw queueOptionError('--shard-count', shardCount ?? shardIndex, 'nothing: workers take shards from the queue (static sharding is `albert <task> --shard-count`)');
   if (typeof outDir !== 'string' || outDir === '') throw optionError('--out', outDir, 'an output directory');
   const out = resolve(outDir);
   const jobOptions: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && !NOT_IN_JOB_DATA.includes(k)));

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
+import { sha256File } from '../io/durable-file.js';
+import { parseJsonText } from '../io/json-text.js';
 import { packageInfo } from '../io/package-root.js';
 import { MANIFEST_FORMAT, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from '../pipeline/manifest.js';
 import { emptyStages } from '../pipeline/progress.js';
@@ -35,7 +35,7 @@ export async function mergeManifest(outDir: string, opts: { verify?: boolean } =
     const file = join(shardDir(out, shard.id), SHARD_FILE);
     const text = await readFile(file, 'utf8').catch(() => null);
     if (text === null) missing.push(shard.id);
-    else records.push(JSON.parse(text) as ShardRecord);
+    else records.push(parseJsonText(text, file, 'ALB_SHARD_INVALID', (code, message, details) => new OutputError(code, message, details)) as ShardRecord);
   }
   if (missing.length > 0) {
     throw new OutputError('ALB_MERGE_INCOMPLETE', `${missing.length} of ${plan.shards.length} shards are not committed yet: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { out, missing });
@@ -55,7 +55,7 @@ export async function mergeManifest(outDir: string, opts: { verify?: boolean } =
     const rel = `${SHARDS_DIR}/${r.shard.id}/${r.part.file}`;
     const st = await stat(join(out, rel)).catch(() => null);
     if (!st || st.size !== r.part.bytes) throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: missing or not the ${r.part.bytes} bytes its shard recorded`, { file: rel });
-    if (opts.verify && (await sha256(join(out, rel))) !== r.part.sha256) {
+    if (opts.verify && (await sha256File(join(out, rel))) !== r.part.sha256) {
       throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: sha256 differs from what its shard recorded`, { file: rel });
     }
     parts.push({ file: rel, seqStart: r.shard.firstSeq, seqEnd: r.shard.firstSeq + r.shard.rows, rows: r.rows_out, rejected: r.rows_rejected, bytes: r.part.bytes, sha256: r.part.sha256 });
@@ -105,10 +105,4 @@ async function removeAbandonedAttempts(out: string): Promise<string[]> {
   const temps = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name.startsWith(TMP_PREFIX)).map((e) => e.name);
   for (const name of temps) await rm(join(dir, name), { recursive: true, force: true });
   return temps;
-}
-
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(path)) h.update(c as Buffer);
-  return h.digest('hex');
 }

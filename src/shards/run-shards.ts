@@ -2,6 +2,7 @@ import { lstat, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OutputError, optionError } from '../errors.js';
 import { openJobContext, type JobContext } from '../pipeline/job-context.js';
+import { splitTaskOptions } from '../pipeline/task-options.js';
 import type { JobOptions } from '../pipeline/job-options.js';
 import { openSource } from '../pipeline/open-source.js';
 import { emptyStages, type ProgressSnapshot } from '../pipeline/progress.js';
@@ -30,6 +31,9 @@ export interface ShardOutcome {
 
 export const DEFAULT_SHARD_ROWS = 65536;
 
+/** The keys of {@link ShardingOptions}, which a sharded run takes beside the job's and the task's. */
+export const SHARDING_KEYS: readonly string[] = ['run', 'shardRows', 'shardBytes', 'shardIndex', 'shardCount'];
+
 /** Resolves the shard index from flags or the scheduler's environment (Kubernetes Indexed Job, Slurm array). */
 export function shardIndexFromEnv(explicit: number | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
   if (explicit !== undefined) return explicit;
@@ -51,16 +55,8 @@ export async function planFor(ctx: JobContext, out: string, inputs: readonly str
     throw optionError('--shard-rows', shardRows, `a multiple of --window-rows (${ctx.job.windowRows}), so every shard batches exactly as one job over the whole input would`);
   }
   const run = s.run ?? 'run';
-  const read = {
-    ...(ctx.job.format ? { format: ctx.job.format } : {}),
-    textColumn: ctx.job.textColumn,
-    ...(ctx.job.textBColumn ? { textBColumn: ctx.job.textBColumn } : {}),
-    ...(ctx.job.idColumn !== 'id' ? { idColumn: ctx.job.idColumn } : {}),
-    keepEmpty: ctx.job.keepEmpty,
-    maxRecordBytes: ctx.job.maxRecordBytes,
-  };
   const want = { run, inputs, shardRows, shardBytes, fingerprint: ctx.fingerprint };
-  return loadOrCreatePlan(out, () => planShards({ ...want, read }), want);
+  return loadOrCreatePlan(out, () => planShards({ ...want, read: ctx.job.read }), want);
 }
 
 /** Output dir for a sharded run: shared by many processes, so it may be non-empty, but never a symlink. */
@@ -79,10 +75,10 @@ export async function prepareSharedOut(out: string): Promise<void> {
 export async function runShard(ctx: JobContext, out: string, shard: ShardSpec, opts: { onBatch?: (progress: ProgressSnapshot) => void } = {}): Promise<ShardOutcome> {
   if (await isShardCommitted(out, shard.id)) return { shard, status: 'skipped', record: null };
   const startedAt = Date.now();
-  const committer = new ShardCommitter(out, ctx.plan.schema, shard);
+  const committer = new ShardCommitter(out, ctx.job.output, ctx.plan.schema, shard);
   // The shard names its input: a plan of several inputs (and a queue worker whose context
   // serves many shards) must read each shard's own file, not the context's.
-  const source = await openSource({ ...ctx.job, input: shard.input }, { seq: shard.firstSeq, offset: null }, shard);
+  const source = await openSource(ctx.job, { seq: shard.firstSeq, offset: null }, shard);
   const result = await streamRows(ctx, { source, skipBelow: shard.firstSeq, committer, startedAt, stages: emptyStages(), onBatch: opts.onBatch });
   if (result.interrupted) return { shard, status: 'interrupted', record: null };
   const { won, record } = await committer.commit({ task: ctx.taskName, fingerprint: ctx.fingerprint, elapsedS: (Date.now() - startedAt) / 1000, ep: ctx.described.ep });
@@ -100,18 +96,19 @@ export async function runShard(ctx: JobContext, out: string, shard: ShardSpec, o
  * ```
  */
 export async function runStaticShards<O>(task: TaskDefinition<O>, options: JobOptions & ShardingOptions & Record<string, unknown>): Promise<ShardOutcome[]> {
-  const index = shardIndexFromEnv(options.shardIndex);
-  if (options.shardCount === undefined) throw optionError('--shard-count', undefined, 'the number of shard workers (with --shard-index or JOB_COMPLETION_INDEX/SLURM_ARRAY_TASK_ID)');
+  const split = splitTaskOptions(task, options, SHARDING_KEYS);
+  const s = split.extra as ShardingOptions;
+  const index = shardIndexFromEnv(s.shardIndex);
+  if (s.shardCount === undefined) throw optionError('--shard-count', undefined, 'the number of shard workers (with --shard-index or JOB_COMPLETION_INDEX/SLURM_ARRAY_TASK_ID)');
   if (index === undefined) throw optionError('--shard-index', undefined, 'this worker\'s index (or set JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID)');
-  const { shardIndex: _i, shardCount, shardRows, shardBytes, run, ...jobOptions } = options;
-  const ctx = await openJobContext(task, jobOptions);
+  const ctx = await openJobContext(task, { ...split.job, ...split.task });
   try {
     if (typeof ctx.job.input !== 'string' || ctx.job.input === '-') throw optionError('input', '-', 'a file: sharding needs byte ranges of a file');
     const out = resolve(ctx.job.out);
     await prepareSharedOut(out);
-    const plan = await planFor(ctx, out, [ctx.job.input], { run, shardRows, shardBytes });
+    const plan = await planFor(ctx, out, [ctx.job.input], s);
     const outcomes: ShardOutcome[] = [];
-    for (const shard of selectShards(plan, index, shardCount)) {
+    for (const shard of selectShards(plan, index, s.shardCount)) {
       const outcome = await runShard(ctx, out, shard);
       outcomes.push(outcome);
       if (outcome.status === 'interrupted') break;

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { OutputError } from '../errors.js';
-import { ArrowFileWriter } from '../io/arrow-file-writer.js';
-import { fsyncDir } from '../io/durable-file.js';
-import type { FinishedWindow } from '../pipeline/part-committer.js';
-import type { RejectRecord } from '../pipeline/reject.js';
+import { fsyncDir, writeFileAtomic } from '../io/durable-file.js';
+import type { OutputFormatEntry } from '../io/output-formats.js';
+import { PartSink } from '../pipeline/window-sink.js';
 import type { ShardSpec } from './shard-plan.js';
-import type { WindowSink } from '../pipeline/stream-rows.js';
 
 export const SHARDS_DIR = 'shards';
 export const SHARD_FILE = 'shard.json';
@@ -49,100 +47,82 @@ export async function isShardCommitted(out: string, id: string): Promise<boolean
  * non-empty directory, so of two attempts at one shard exactly one commits (the first);
  * the other finds it done and discards its copy. Nothing another host reads is ever
  * half-written, and no coordination between hosts is needed.
+ *
+ * @example
+ * ```ts
+ * const c = new ShardCommitter(out, OUTPUT_FORMATS.arrow, schema, shard);
+ * for (const w of windows) await c.append(w);
+ * const { won } = await c.commit({ task: 'embed', fingerprint, elapsedS, ep: 'cpu' });
+ * ```
  */
-export class ShardCommitter implements WindowSink {
+export class ShardCommitter extends PartSink {
   readonly attemptId = randomBytes(6).toString('hex');
   private readonly tmpDir: string;
-  private writer: ArrowFileWriter | null = null;
-  private rows = 0;
-  private tokens = 0;
-  private readonly rejects: RejectRecord[] = [];
-  private readonly counts: Record<string, number> = {};
 
   constructor(
     private readonly out: string,
-    private readonly schema: Schema,
+    format: OutputFormatEntry,
+    schema: Schema,
     private readonly shard: ShardSpec,
   ) {
+    super(out, format, schema, 'committed shards are kept: free space and run the shard again (rerun the command; a queue worker retries it)');
     this.tmpDir = join(out, SHARDS_DIR, `${TMP_PREFIX}${shard.id}-${this.attemptId}`);
   }
 
   get partName(): string {
-    return `part-${this.shard.id}.arrow`;
+    return `part-${this.shard.id}${this.format.extension}`;
   }
 
-  async append(w: FinishedWindow): Promise<void> {
-    await this.ensureWriter();
-    if (w.batch && w.rows > 0) await this.writer!.write(w.batch);
-    this.rows += w.rows;
-    this.tokens += w.tokens;
-    this.rejects.push(...w.rejects);
-    for (const [k, v] of Object.entries(w.counts)) this.counts[k] = (this.counts[k] ?? 0) + v;
-  }
-
-  /** Commits the shard; `false` when another attempt committed it first. */
+  /** Commits the shard; `won: false` when another attempt committed it first. */
   async commit(meta: { task: string; fingerprint: Record<string, unknown>; elapsedS: number; ep: string }): Promise<{ won: boolean; record: ShardRecord }> {
-    await this.ensureWriter();
-    const { bytes, sha256 } = await this.writer!.commit();
-    const byCode: Record<string, number> = {};
-    for (const r of this.rejects) byCode[r.code] = (byCode[r.code] ?? 0) + 1;
-    const rejectsFile = this.rejects.length > 0 ? `rejects-${this.shard.id}.jsonl` : null;
-    if (rejectsFile) {
-      this.rejects.sort((a, b) => a.row - b.row);
-      await writeDurable(join(this.tmpDir, rejectsFile), this.rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // A shard whose rows were all rejected still commits an (empty) part.
+    await this.open(this.shard.firstSeq);
+    const { part, bytes, sha256 } = await this.commitPart();
+    const rejected = part.rejects.length;
+    if (part.rows + rejected !== this.shard.rows) {
+      throw new OutputError('ALB_SHARD_ACCOUNTING', `shard ${this.shard.id}: ${part.rows} rows out + ${rejected} rejected != ${this.shard.rows} planned; the input changed since planning?`, { shard: this.shard.id });
     }
-    if (this.rows + this.rejects.length !== this.shard.rows) {
-      throw new OutputError('ALB_SHARD_ACCOUNTING', `shard ${this.shard.id}: ${this.rows} rows out + ${this.rejects.length} rejected != ${this.shard.rows} planned; the input changed since planning?`, { shard: this.shard.id });
-    }
+    const rejectsFile = rejected > 0 ? `rejects-${this.shard.id}.jsonl` : null;
+    if (rejectsFile) await this.io(writeFileAtomic(join(this.tmpDir, rejectsFile), part.rejectsJsonl()));
     const record: ShardRecord = {
       format: 'albert-pipeline/shard@1',
       shard: this.shard,
       task: meta.task,
       fingerprint: meta.fingerprint,
-      part: { file: this.partName, rows: this.rows, bytes, sha256 },
-      rejects: { file: rejectsFile, count: this.rejects.length, by_code: byCode },
+      part: { file: this.partName, rows: part.rows, bytes, sha256 },
+      rejects: { file: rejectsFile, count: rejected, by_code: part.rejectsByCode() },
       rows_in: this.shard.rows,
-      rows_out: this.rows,
-      rows_rejected: this.rejects.length,
-      tokens: this.tokens,
-      counts: this.counts,
+      rows_out: part.rows,
+      rows_rejected: rejected,
+      tokens: part.tokens,
+      counts: part.counts,
       elapsed_s: meta.elapsedS,
       execution_provider: meta.ep,
       attempt: { host: hostname(), pid: process.pid, id: this.attemptId },
       committed_at: new Date().toISOString(),
     };
-    await writeDurable(join(this.tmpDir, SHARD_FILE), `${JSON.stringify(record, null, 2)}\n`);
-    await fsyncDir(this.tmpDir);
+    await this.io(writeFileAtomic(join(this.tmpDir, SHARD_FILE), `${JSON.stringify(record, null, 2)}\n`));
     try {
       await rename(this.tmpDir, shardDir(this.out, this.shard.id));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw this.ioError(err);
       await rm(this.tmpDir, { recursive: true, force: true });
       return { won: false, record };
     }
-    await fsyncDir(join(this.out, SHARDS_DIR));
+    await this.io(fsyncDir(join(this.out, SHARDS_DIR)));
     return { won: true, record };
   }
 
-  async abandon(): Promise<void> {
-    await this.writer?.abandon();
+  override async abandon(): Promise<void> {
+    await super.abandon();
     await rm(this.tmpDir, { recursive: true, force: true });
   }
 
-  private async ensureWriter(): Promise<void> {
-    if (this.writer) return;
+  protected async nextPartPath(): Promise<string> {
     await mkdir(this.tmpDir, { recursive: true });
-    this.writer = await ArrowFileWriter.create(join(this.tmpDir, this.partName), this.schema);
+    return join(this.tmpDir, this.partName);
   }
-}
 
-async function writeDurable(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { flag: 'wx' });
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  protected async appended(): Promise<void> {}
 }

@@ -1,8 +1,10 @@
-import { link, mkdir, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OutputError, optionError } from '../errors.js';
-import { openForWrite, readTextNoFollow } from '../io/durable-file.js';
-import { readSource, type ReadSourceOptions } from '../io/read-source.js';
+import { createFileOnce, readTextNoFollow } from '../io/durable-file.js';
+import { parseJsonText } from '../io/json-text.js';
+import { toOutputError } from '../io/output-errors.js';
+import { openReadSource, type ResolvedReadOptions } from '../io/read-source.js';
 import { fingerprintDifference } from '../pipeline/manifest.js';
 
 /** One shard: a byte range of one input, aligned to record starts, with the seqs it holds. */
@@ -42,7 +44,7 @@ export function shardId(run: string, index: number): string {
  *
  * @example
  * ```ts
- * const plan = await planShards({ inputs: ['docs.csv'], run: 'docs', shardRows: 50_000, read: {}, fingerprint: {} });
+ * const plan = await planShards({ inputs: ['docs.csv'], run: 'docs', shardRows: 50_000, read: resolveReadOptions({}), fingerprint: {} });
  * plan.shards[0]; // { id: 'docs-shard-00000', input: '/…/docs.csv', startOffset: 12, endOffset: 9811200, firstSeq: 0, rows: 50000 }
  * ```
  */
@@ -51,7 +53,8 @@ export async function planShards(o: {
   run: string;
   shardRows?: number | null;
   shardBytes?: number | null;
-  read: Omit<ReadSourceOptions, 'input'>;
+  /** The job's record options, as resolved once: every shard reads as the plan did. */
+  read: ResolvedReadOptions;
   fingerprint: Record<string, unknown>;
 }): Promise<ShardPlan> {
   if (!/^[A-Za-z0-9][\w.-]{0,63}$/.test(o.run)) throw optionError('--run', o.run, 'an id of letters, digits, ".", "_" or "-" (at most 64)');
@@ -64,7 +67,7 @@ export async function planShards(o: {
   for (const input of o.inputs) {
     if (input === '-') throw optionError('input', input, 'a file: sharding needs byte ranges of a file, not stdin');
     const path = resolve(input);
-    const source = readSource({ ...o.read, input: path });
+    const source = openReadSource(path, o.read);
     await source.open();
     const bytes = source.totalBytes ?? 0;
     inputs.push({ path, bytes });
@@ -103,21 +106,11 @@ export async function loadOrCreatePlan(out: string, make: () => Promise<ShardPla
   let plan = await readPlan(out);
   if (!plan) {
     const made = await make();
-    await mkdir(out, { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    const fh = await openForWrite(tmp);
     try {
-      await fh.writeFile(`${JSON.stringify(made, null, 2)}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await link(tmp, file);
+      await mkdir(out, { recursive: true });
+      await createFileOnce(file, `${JSON.stringify(made, null, 2)}\n`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      await unlink(tmp).catch(() => undefined);
+      throw toOutputError(err, out);
     }
     plan = (await readPlan(out))!;
   }
@@ -144,8 +137,8 @@ export async function readPlan(out: string): Promise<ShardPlan | null> {
     throw new OutputError('ALB_OUTPUT_UNREADABLE', `${file}: ${(err as Error).message}`, { file });
   }
   if (text === null) return null;
-  const plan = JSON.parse(text) as ShardPlan;
-  if (plan.format !== 'albert-pipeline/plan@1') throw new OutputError('ALB_PLAN_INVALID', `${file} is not an albert-pipeline shard plan`, { file });
+  const plan = parseJsonText(text, file, 'ALB_PLAN_INVALID', (code, message, details) => new OutputError(code, message, details)) as ShardPlan | null;
+  if (plan?.format !== 'albert-pipeline/plan@1') throw new OutputError('ALB_PLAN_INVALID', `${file} is not an albert-pipeline shard plan`, { file });
   return plan;
 }
 

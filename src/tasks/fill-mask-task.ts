@@ -2,6 +2,7 @@ import { Field, Float32, Int32, List, Schema, Struct, Utf8 } from 'apache-arrow'
 import { ModelError, optionError } from '../errors.js';
 import type { OnnxIo } from '../model/model-spec.js';
 import { float32Data, int32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from './arrow-columns.js';
+import { maskedLmHead, type MaskedLmColumns } from './mlm-head.js';
 import { commonMetadata, type TaskDefinition } from './task.js';
 
 export interface FillMaskTaskOptions {
@@ -34,10 +35,15 @@ function mlmOutput(outputs: readonly OnnxIo[]): OnnxIo | undefined {
  * `predictions: list<struct<position, token, token_id, score>>`. A row without a
  * `[MASK]` (or whose masks were all truncated away) is rejected with ALB_ROW_NO_MASK.
  */
-export const fillMaskTask: TaskDefinition<ResolvedFillMaskTaskOptions> = {
+export const fillMaskTask: TaskDefinition<ResolvedFillMaskTaskOptions, MaskedLmColumns> = {
   name: 'fill-mask',
+  description: 'predict the tokens at every [MASK] of each row; writes id, predictions',
+  example: '  echo \'{"id":"a","text":"see the [MASK] file for details."}\' | albert fill-mask - --format jsonl --out out/mask',
   defaultModel: 'albert-mini-mlm',
   requiresPairs: false,
+  options: {
+    topK: { flag: '--top-k <k>', help: 'predictions per [MASK] (default: 5)', parse: 'int' },
+  },
 
   resolveOptions(o) {
     const topK = o.topK ?? 5;
@@ -79,7 +85,7 @@ export const fillMaskTask: TaskDefinition<ResolvedFillMaskTaskOptions> = {
       return f;
     };
     return {
-      head: { kind: 'mlm', output: io.name, topK: o.topK, maskId },
+      head: maskedLmHead(io.name, { topK: o.topK, maskId }),
       schema,
       checkRow(encoded) {
         if (encoded.ids.includes(maskId)) return null;
@@ -97,14 +103,14 @@ export const fillMaskTask: TaskDefinition<ResolvedFillMaskTaskOptions> = {
         const perRow = new Int32Array(rows.length);
         rows.forEach((r, i) => {
           const c = r.response.columns;
-          const counts = c.maskCounts as Int32Array;
-          const k = (c.tokenIds as Int32Array).length / Math.max((c.maskPositions as Int32Array).length, 1);
+          const counts = c.maskCounts;
+          const k = c.tokenIds.length / Math.max(c.maskPositions.length, 1);
           const first = firstOf(counts, r.response)[r.index];
           for (let m = first; m < first + counts[r.index]; m++) {
             for (let j = 0; j < k; j++) {
-              positions.push((c.maskPositions as Int32Array)[m]);
-              ids.push((c.tokenIds as Int32Array)[m * k + j]);
-              scores.push((c.scores as Float32Array)[m * k + j]);
+              positions.push(c.maskPositions[m]);
+              ids.push(c.tokenIds[m * k + j]);
+              scores.push(c.scores[m * k + j]);
             }
           }
           perRow[i] = counts[r.index] * k;

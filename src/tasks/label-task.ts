@@ -1,5 +1,7 @@
 import { Field, Float32, List, Schema, Struct, Utf8, type Data } from 'apache-arrow';
 import { ModelError, optionError } from '../errors.js';
+import { boolOption } from '../options.js';
+import { classifyHead, type ClassifyColumns } from './classify-head.js';
 import { lastDim, requireOutput } from '../model/model-spec.js';
 import { topK } from '../model/activations.js';
 import { fixedSizeFloat32Data, fixedSizeListType, float32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from './arrow-columns.js';
@@ -27,14 +29,20 @@ const topKField = new Field('item', new Struct([new Field('label', new Utf8(), f
  * (+ `labels` with --multi-label, + `top_k` with --top-k). The schema metadata carries the
  * label names; the manifest counts rows per predicted label.
  */
-export const labelTask: TaskDefinition<ResolvedLabelTaskOptions> = {
+export const labelTask: TaskDefinition<ResolvedLabelTaskOptions, ClassifyColumns> = {
   name: 'label',
+  description: 'classify each row; writes id, label, score, probs (+ labels, top_k)',
+  example: '  albert label data/sample.csv --out out/labels --top-k 2',
   defaultModel: 'albert-mini-cls',
   requiresPairs: false,
+  options: {
+    multiLabel: { flag: '--multi-label', help: 'sigmoid per label; adds `labels` (those above --threshold)' },
+    threshold: { flag: '--threshold <p>', help: 'probability above which a label is in `labels` (default: 0.5)', parse: 'float' },
+    topK: { flag: '--top-k <k>', help: 'add a `top_k` column of the k most probable labels', parse: 'int' },
+  },
 
   resolveOptions(o) {
-    const multiLabel = o.multiLabel ?? false;
-    if (typeof multiLabel !== 'boolean') throw optionError('--multi-label', multiLabel, 'true or false');
+    const multiLabel = boolOption('--multi-label', o.multiLabel, false);
     const threshold = o.threshold ?? 0.5;
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw optionError('--threshold', threshold, 'a probability from 0 to 1');
     const k = o.topK ?? null;
@@ -80,7 +88,7 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions> = {
     };
 
     return {
-      head: { kind: 'classify', output: 'logits', activation: o.multiLabel ? 'sigmoid' : 'softmax' },
+      head: classifyHead('logits', { activation: o.multiLabel ? 'sigmoid' : 'softmax' }),
       schema,
       build(rows) {
         const n = rows.length;
@@ -92,7 +100,7 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions> = {
         const kLabels: string[] = [];
         const kScores = new Float32Array(n * k);
         rows.forEach((r, i) => {
-          probs.set((r.response.columns.probs as Float32Array).subarray(r.index * L, (r.index + 1) * L), i * L);
+          probs.set(r.response.columns.probs.subarray(r.index * L, (r.index + 1) * L), i * L);
           const { best, above } = decide(probs, i * L);
           label.push(names[best[0]]);
           score[i] = probs[i * L + best[0]];
@@ -104,7 +112,7 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions> = {
           }
         });
         const children: Data[] = [utf8Data(rows.map((r) => r.id)), utf8Data(label), float32Data(score), fixedSizeFloat32Data(probs, L)];
-        if (o.multiLabel) children.push(listData(utf8Data(labelsFlat), labelsCount, labelItem) );
+        if (o.multiLabel) children.push(listData(utf8Data(labelsFlat), labelsCount, labelItem));
         if (o.topK !== null) {
           const st = structData((topKField.type as Struct).children, [utf8Data(kLabels), float32Data(kScores)], n * k);
           children.push(listData(st, new Int32Array(n).fill(k), topKField));
@@ -114,7 +122,7 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions> = {
       tally(rows, counts) {
         const probs = new Float32Array(L);
         for (const r of rows) {
-          probs.set((r.response.columns.probs as Float32Array).subarray(r.index * L, (r.index + 1) * L));
+          probs.set(r.response.columns.probs.subarray(r.index * L, (r.index + 1) * L));
           const { best, above } = decide(probs, 0);
           for (const name of o.multiLabel ? above : [names[best[0]]]) counts[name] = (counts[name] ?? 0) + 1;
         }

@@ -2,6 +2,7 @@ import { Bool, Field, Float32, Schema, Utf8 } from 'apache-arrow';
 import { ModelError } from '../errors.js';
 import { lastDim, requireOutput } from '../model/model-spec.js';
 import { boolData, fixedSizeFloat32Data, fixedSizeListType, float32Data, recordBatch, schemaMetadata, utf8Data } from './arrow-columns.js';
+import { classifyHead, type ClassifyColumns } from './classify-head.js';
 import { commonMetadata, type TaskDefinition } from './task.js';
 
 /**
@@ -10,10 +11,15 @@ import { commonMetadata, type TaskDefinition } from './task.js';
  * `in_order` (argmax is class 0), `score` (probability of in order) and `probs` (all
  * classes; the width comes from the model, since not every SOP head has 2).
  */
-export const sopTask: TaskDefinition<Readonly<Record<string, never>>> = {
+export const sopTask: TaskDefinition<Readonly<Record<string, never>>, ClassifyColumns> = {
   name: 'sop',
+  description: 'sentence-order prediction on pairs (a, b); writes id, in_order, score, probs',
+  example: '  albert sop pairs.csv --text-a-column first --text-b-column second --out out/sop',
   defaultModel: 'albert-mini-sop',
   requiresPairs: true,
+  options: {
+    textAColumn: { flag: '--text-a-column <name>', help: 'column holding the first segment (same as --text-column)', alias: 'textColumn' },
+  },
   resolveOptions: () => Object.freeze({}),
   fingerprint: () => ({}),
 
@@ -35,19 +41,19 @@ export const sopTask: TaskDefinition<Readonly<Record<string, never>>> = {
       return true;
     };
     return {
-      head: { kind: 'classify', output: 'sop_logits', activation: 'softmax' },
+      head: classifyHead('sop_logits', { activation: 'softmax' }),
       schema,
       build(rows) {
         const n = rows.length;
         const probs = new Float32Array(n * W);
-        rows.forEach((r, i) => probs.set((r.response.columns.probs as Float32Array).subarray(r.index * W, (r.index + 1) * W), i * W));
+        rows.forEach((r, i) => probs.set(r.response.columns.probs.subarray(r.index * W, (r.index + 1) * W), i * W));
         const flags = rows.map((_, i) => inOrder(probs, i * W));
         const score = Float32Array.from(rows, (_, i) => probs[i * W]);
         return recordBatch(schema, [utf8Data(rows.map((r) => r.id)), boolData(flags), float32Data(score), fixedSizeFloat32Data(probs, W)], n);
       },
       tally(rows, counts) {
         for (const r of rows) {
-          const key = inOrder(r.response.columns.probs as Float32Array, r.index * W) ? 'in_order' : 'swapped';
+          const key = inOrder(r.response.columns.probs, r.index * W) ? 'in_order' : 'swapped';
           counts[key] = (counts[key] ?? 0) + 1;
         }
       },

@@ -1,10 +1,11 @@
 import * as ort from 'onnxruntime-node';
-import { ModelError, WorkerError } from '../errors.js';
-import type { DeviceSpec } from './protocol.js';
+import { AlbertError, ModelError, WorkerError } from '../errors.js';
+import { CPU, providerOf, type DeviceSpec } from './execution-providers.js';
 
 export interface CreatedSession {
   session: ort.InferenceSession;
-  ep: 'cpu' | 'cuda';
+  /** The execution provider the session really runs on. */
+  ep: string;
   fallbackReason: string | null;
 }
 
@@ -12,8 +13,9 @@ export interface CreatedSession {
 ort.env.logLevel = 'fatal';
 
 /**
- * Creates one session on the requested device. A CUDA provider that cannot load is a
- * whole-run failure, unless the device was `auto`, which falls back and says why.
+ * Creates one session on the requested device, with the provider's options from the
+ * execution-provider table. A provider that cannot start is a whole-run failure, unless the
+ * device was `auto`, which falls back to the CPU and says why.
  */
 export async function createSession(model: string | Uint8Array, device: DeviceSpec, intraOpThreads: number, modelPath: string): Promise<CreatedSession> {
   const base: ort.InferenceSession.SessionOptions = {
@@ -22,20 +24,18 @@ export async function createSession(model: string | Uint8Array, device: DeviceSp
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   };
-  if (device.kind === 'cuda') {
-    try {
-      const session = await open(model, { ...base, executionProviders: [{ name: 'cuda', deviceId: device.deviceId }] });
-      return { session, ep: 'cuda', fallbackReason: null };
-    } catch (err) {
-      const reason = `CUDA execution provider could not start on device ${device.deviceId}: ${(err as Error).message.split('\n')[0]}`;
-      if (!device.fallbackToCpu) {
-        throw new WorkerError('ALB_DEVICE_CUDA_UNAVAILABLE', `${reason}. Run \`albert doctor\` to see what is missing, or use --device cpu (or --device auto to fall back).`, { deviceId: device.deviceId });
-      }
-      const session = await open(model, { ...base, executionProviders: ['cpu'] });
-      return { session, ep: 'cpu', fallbackReason: reason };
+  const ep = providerOf(device);
+  if (ep === CPU) return { session: await open(model, { ...base, ...CPU.sessionOptions(0) }), ep: CPU.name, fallbackReason: null };
+  try {
+    return { session: await open(model, { ...base, ...ep.sessionOptions(device.deviceId) }), ep: ep.name, fallbackReason: null };
+  } catch (err) {
+    if (err instanceof AlbertError) throw err;
+    const reason = `${ep.label} execution provider could not start on device ${device.deviceId}: ${(err as Error).message.split('\n')[0]}`;
+    if (!device.fallbackToCpu) {
+      throw new WorkerError(ep.unavailableCode ?? 'ALB_DEVICE_UNAVAILABLE', `${reason}. Run \`albert doctor\` to see what is missing, or use --device cpu (or --device auto to fall back).`, { ep: ep.name, deviceId: device.deviceId });
     }
+    return { session: await open(model, { ...base, ...CPU.sessionOptions(0) }), ep: CPU.name, fallbackReason: reason };
   }
-  return { session: await open(model, { ...base, executionProviders: ['cpu'] }), ep: 'cpu', fallbackReason: null };
 
   async function open(m: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
     try {

@@ -5,6 +5,19 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { createSession } from './create-session.js';
+import { EXECUTION_PROVIDERS } from './execution-providers.js';
+
+/** What `albert doctor` found about one separately installed execution provider. */
+export interface ProviderReport {
+  label: string;
+  /** The provider's shared library (e.g. libonnxruntime_providers_cuda.so), and its path next to the binding if there. */
+  providerLibrary: { name: string; found: string | null };
+  /** Libraries the provider needs, and where the loader finds them. */
+  libraries: Array<{ name: string; found: string | null }>;
+  /** Whether a session could be created with the provider, and if not, why. */
+  sessionOk: boolean;
+  error: string | null;
+}
 
 /** What `albert doctor` reports: can this machine run the pipeline, and on what? */
 export interface DeviceReport {
@@ -13,36 +26,39 @@ export interface DeviceReport {
   platform: string;
   cpus: number;
   backends: Array<{ name: string; bundled: boolean }>;
-  cuda: {
-    /** libonnxruntime_providers_cuda.so next to the binding (the CUDA EP is a separate download). */
-    providerLibrary: string | null;
-    /** CUDA/cuDNN libraries the provider needs, and where the loader finds them. */
-    libraries: Array<{ name: string; found: string | null }>;
-    /** Whether a session could be created with the CUDA EP, and if not, why. */
-    sessionOk: boolean;
-    error: string | null;
-  };
+  /** Every provider of the execution-provider table that is a separate install, by name. */
+  providers: Record<string, ProviderReport>;
   gpus: string[];
 }
 
-const CUDA_LIBS = ['libcudart.so.13', 'libcublas.so.13', 'libcublasLt.so.13', 'libcurand.so.10', 'libcufft.so.12', 'libcudnn.so.9'];
-
 /**
- * Probes the ONNX Runtime install and the CUDA execution provider by really creating a
- * session on `modelPath` with it, which is the only check that covers every missing piece.
+ * Probes the ONNX Runtime install and each separately installed provider of the table by
+ * really creating a session on `modelPath` with it, which is the only check that covers
+ * every missing piece.
  */
 export async function probeDevices(modelPath: string, cpus: number): Promise<DeviceReport> {
   const require = createRequire(import.meta.url);
   const binDir = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-  const provider = join(binDir, 'libonnxruntime_providers_cuda.so');
-  let sessionOk = false;
-  let error: string | null = null;
-  try {
-    const { session } = await createSession(modelPath, { kind: 'cuda', deviceId: 0, fallbackToCpu: false }, 1, modelPath);
-    await session.release();
-    sessionOk = true;
-  } catch (err) {
-    error = (err as Error).message;
+  const providers: Record<string, ProviderReport> = {};
+  for (const ep of Object.values(EXECUTION_PROVIDERS)) {
+    if (!ep.probe) continue;
+    let sessionOk = false;
+    let error: string | null = null;
+    try {
+      const { session } = await createSession(modelPath, { ep: ep.name, deviceId: 0, fallbackToCpu: false }, 1, modelPath);
+      await session.release();
+      sessionOk = true;
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    const library = join(binDir, ep.probe.providerLibrary);
+    providers[ep.name] = {
+      label: ep.label,
+      providerLibrary: { name: ep.probe.providerLibrary, found: existsSync(library) ? library : null },
+      libraries: ep.probe.libraries.map((name) => ({ name, found: findLibrary(name) })),
+      sessionOk,
+      error,
+    };
   }
   return {
     node: process.version,
@@ -50,7 +66,7 @@ export async function probeDevices(modelPath: string, cpus: number): Promise<Dev
     platform: `${process.platform}-${process.arch}`,
     cpus,
     backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
-    cuda: { providerLibrary: existsSync(provider) ? provider : null, libraries: CUDA_LIBS.map((name) => ({ name, found: findLibrary(name) })), sessionOk, error },
+    providers,
     gpus: await listGpus(),
   };
 }

@@ -3,29 +3,23 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigFile } from '../../src/cli/job-flags.js';
 import { JOB_OPTION_KEYS, resolveJobOptions } from '../../src/pipeline/job-options.js';
-import { embedTask } from '../../src/tasks/embed-task.js';
-import { fillMaskTask } from '../../src/tasks/fill-mask-task.js';
-import { labelTask } from '../../src/tasks/label-task.js';
+import { splitTaskOptions } from '../../src/pipeline/task-options.js';
+import { TASKS } from '../../src/tasks/task-registry.js';
 import { OptionError } from '../../src/errors.js';
 import { ROOT, cleanup, readManifestJson, runCli, tempDir, tinyModel } from '../helpers/cli.js';
-
-const TASK_KEYS: Record<string, { keys: string[]; resolve: (o: Record<string, unknown>) => unknown }> = {
-  embed: { keys: ['pooling', 'normalize'], resolve: (o) => embedTask.resolveOptions(o) },
-  label: { keys: ['multiLabel', 'threshold', 'topK'], resolve: (o) => labelTask.resolveOptions(o) },
-  'fill-mask': { keys: ['topK'], resolve: (o) => fillMaskTask.resolveOptions(o) },
-};
 
 describe('configs/*.json', () => {
   const files = readdirSync(join(ROOT, 'configs')).filter((f) => f.endsWith('.json'));
   it('has examples', () => expect(files.length).toBeGreaterThanOrEqual(3));
 
   it.each(files)('%s resolves with its task', (file) => {
-    const task = Object.keys(TASK_KEYS).find((t) => file.startsWith(t))!;
+    const task = TASKS.find((t) => file.startsWith(t.name))!;
     expect(task, `config ${file} must start with a task name`).toBeDefined();
-    const known = [...JOB_OPTION_KEYS, ...TASK_KEYS[task].keys];
+    const known = [...JOB_OPTION_KEYS, ...Object.keys(task.options)];
     const options = readConfigFile(join(ROOT, 'configs', file), known);
-    expect(() => resolveJobOptions({ input: 'x.csv', out: 'out', ...options }, {})).not.toThrow();
-    expect(() => TASK_KEYS[task].resolve(options)).not.toThrow();
+    const split = splitTaskOptions(task, { input: 'x.csv', out: 'out', ...options });
+    expect(() => resolveJobOptions(split.job)).not.toThrow();
+    expect(() => task.resolveOptions(split.task)).not.toThrow();
   });
 
   it('refuses unknown keys and bad JSON, naming the file', () => {

@@ -2,7 +2,7 @@
  * Writes safetensors files (the layout safetensors-reader.ts reads), e.g. for tests
  * that make random checkpoints, or to re-save converted weights.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../src/io/durable-file.js';
 import { OptionError } from '../../src/errors.js';
 
 export interface SafetensorsTensor {
@@ -53,7 +53,7 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, me
 }
 
 /**
- * Writes a safetensors file through a temp file and a rename.
+ * Writes a safetensors file atomically.
  *
  * @example
  * ```ts
@@ -61,7 +61,5 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, me
  * ```
  */
 export async function writeSafetensorsFile(path: string, tensors: Record<string, SafetensorsTensor>, metadata?: Record<string, string>): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, encodeSafetensors(tensors, metadata));
-  await rename(tmp, path);
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }

@@ -20,7 +20,7 @@ beforeAll(async () => {
   model = tinyModel('albert-tiny');
   const doctor = await runCli(['doctor', '--json', '--model', model]);
   expect(doctor.code, doctor.stderr).toBe(0);
-  cudaWorks = JSON.parse(doctor.stdout).cuda.sessionOk;
+  cudaWorks = JSON.parse(doctor.stdout).providers.cuda.sessionOk;
 });
 afterAll(() => cleanup(dir));
 

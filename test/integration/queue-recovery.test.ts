@@ -44,7 +44,7 @@ describe.skipIf(!REDIS)('queue mode recovery', () => {
     // Worker A wedges inside shard 0 (its ONNX thread blocks on row k-150, as a hung device
     // call would), after it has done and reported the rows before it.
     const tuning = ['--lock-duration', '2', '--stalled-interval', '0.5'];
-    const a = startWorker(workerArgs(REDIS!, queue, tuning), { ALBERT_FAULT_HANG_ID: 'k-150' });
+    const a = startWorker(workerArgs(REDIS!, queue, tuning), { ALBERT_FAULT_HANG_ROW: '150' });
     const active = await until('shard 0 to be active with progress', async () => {
       const s = await statusJson(REDIS!, queue, 'kill');
       const job = s.active.find((x: { shard: string }) => x.shard === 'kill-shard-00000');
@@ -88,7 +88,7 @@ describe.skipIf(!REDIS)('queue mode recovery', () => {
     expect(JSON.parse((await submit()).stdout)).toMatchObject({ shards: 6, added: 6 });
 
     // One worker commits shards 0 and 1, then wedges in shard 2; then Redis loses everything.
-    const a = startWorker(workerArgs(redis, queue), { ALBERT_FAULT_HANG_ID: 'f-700' });
+    const a = startWorker(workerArgs(redis, queue), { ALBERT_FAULT_HANG_ROW: '700' });
     await until('shards 0 and 1 committed and shard 2 running', async () => {
       const s = await statusJson(redis, queue, 'flush');
       return s.disk.committed === 2 && s.counts.active === 1;

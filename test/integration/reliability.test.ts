@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileCsv, HOSTILE_MAX_RECORD_BYTES } from '../fixtures/hostile.js';
 import { CLI, ROOT, cleanup, writeCorpus, readManifestJson, readOutput, readRejects, runCli, tempDir, tinyModel } from '../helpers/cli.js';
+import { mulberry32, testSeed } from '../helpers/seeded-random.js';
 
 /**
  * No lost rows: hostile input, worker faults, kill -9 + --resume, refusals, signals.
@@ -73,16 +74,17 @@ describe('hostile input', () => {
 
 describe('worker faults', () => {
   it.each([
-    ['throws', { ALBERT_FAULT_THROW_ID: 'row-137' }, 'ALB_WORKER_FAILED', []],
-    ['exits', { ALBERT_FAULT_EXIT_ID: 'row-42' }, 'ALB_WORKER_EXITED', []],
-    ['hangs past --batch-timeout', { ALBERT_FAULT_HANG_ID: 'row-7' }, 'ALB_WORKER_TIMEOUT', ['--batch-timeout', '1', '--batch-tokens', '1024']],
+    ['throws', { ALBERT_FAULT_THROW_ROW: '137' }, 'ALB_WORKER_FAILED', []],
+    ['exits', { ALBERT_FAULT_EXIT_ROW: '42' }, 'ALB_WORKER_EXITED', []],
+    ['hangs past --batch-timeout', { ALBERT_FAULT_HANG_ROW: '7' }, 'ALB_WORKER_TIMEOUT', ['--batch-timeout', '1', '--batch-tokens', '1024']],
   ])('a worker that %s: the bad row is rejected, the others survive', async (_name, env, code, extra) => {
     const out = join(dir, `fault-${code}`);
     const input = join(dir, 'small.csv');
     writeFileSync(input, readFileSync(corpus, 'utf8').split('\n').slice(0, 301).join('\n') + '\n');
     const r = await runCli(['embed', input, '--out', out, ...common(), ...(extra as string[])], { env });
     expect(r.code, r.stderr).toBe(0);
-    const bad = Object.values(env)[0];
+    // The fault names the row by its seq; the corpus gives row i the id row-<i>.
+    const bad = `row-${Object.values(env)[0]}`;
     const rejects = readRejects(out);
     expect(rejects.filter((x) => x.stage === 'infer')).toEqual([expect.objectContaining({ id: bad, stage: 'infer', code })]);
     const ids = readOutput(out).getChild('id')!.toArray() as string[];
@@ -103,6 +105,9 @@ describe('kill -9 and --resume', () => {
     const out = join(dir, 'killed');
     let args = ['embed', corpus, '--out', out, ...common()];
     const committedAtKill: number[] = [];
+    const seed = testSeed();
+    const random = mulberry32(seed);
+    console.log(`kill -9 test: seed ${seed} (rerun with ALBERT_TEST_SEED=${seed})`);
     for (let kill = 0; kill < 3; kill++) {
       const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: 'ignore' });
       const closed = new Promise((res) => child.on('close', res));
@@ -110,9 +115,9 @@ describe('kill -9 and --resume', () => {
       void closed.then(() => (exited = true));
       // A random moment: after 0-2 more parts are committed, plus 0-150 ms, so kills land
       // before a first commit, mid-part, mid-commit, or between parts.
-      const target = committedParts(out) + Math.floor(Math.random() * 3);
+      const target = committedParts(out) + Math.floor(random() * 3);
       while (!exited && committedParts(out) < target) await new Promise((res) => setTimeout(res, 5));
-      await new Promise((res) => setTimeout(res, Math.floor(Math.random() * 150)));
+      await new Promise((res) => setTimeout(res, Math.floor(random() * 150)));
       child.kill('SIGKILL');
       await closed;
       committedAtKill.push(committedParts(out));

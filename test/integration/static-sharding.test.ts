@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveReadOptions } from '../../src/io/read-source.js';
 import { planShards, selectShards } from '../../src/shards/shard-plan.js';
 import { cleanup, writeCorpus, readManifestJson, readOutput, runCli, tempDir, tinyModel, vectors } from '../helpers/cli.js';
 
@@ -22,8 +23,8 @@ const common = () => ['--model', model, '--max-length', '64', '--window-rows', '
 
 describe('shard planner', () => {
   it('is deterministic, record-aligned and covers every row once', async () => {
-    const a = await planShards({ inputs: [corpus], run: 'docs', shardRows: 200, read: {}, fingerprint: {} });
-    const b = await planShards({ inputs: [corpus], run: 'docs', shardRows: 200, read: {}, fingerprint: {} });
+    const a = await planShards({ inputs: [corpus], run: 'docs', shardRows: 200, read: resolveReadOptions({}), fingerprint: {} });
+    const b = await planShards({ inputs: [corpus], run: 'docs', shardRows: 200, read: resolveReadOptions({}), fingerprint: {} });
     expect(a).toEqual(b);
     expect(a.shards.map((s) => s.id).slice(0, 2)).toEqual(['docs-shard-00000', 'docs-shard-00001']);
     expect(a.shards.reduce((n, s) => n + s.rows, 0)).toBe(N);
@@ -34,7 +35,7 @@ describe('shard planner', () => {
       expect(s.firstSeq).toBe(i * 200);
     });
     expect(a.shards.at(-1)!.endOffset).toBe(bytes.length);
-    const byBytes = await planShards({ inputs: [corpus], run: 'docs', shardBytes: 50_000, read: {}, fingerprint: {} });
+    const byBytes = await planShards({ inputs: [corpus], run: 'docs', shardBytes: 50_000, read: resolveReadOptions({}), fingerprint: {} });
     expect(byBytes.shards.reduce((n, s) => n + s.rows, 0)).toBe(N);
     expect(selectShards(a, 1, 4).map((s) => s.index)).toEqual([1, 5]);
   });

@@ -93,7 +93,6 @@ describe('options', () => {
       [{ input: 'a.csv', firstSeq: -5 }, '--first-seq', '-5'],
       [{ input: '-', format: 'csv', startOffset: 5 }, '--start-offset', '5'],
       [{ input: Readable.from([]), format: 'csv', endOffset: 5 }, '--end-offset', '5'],
-      [{ input: 'a.csv', textcolumn: 'body' }, 'textcolumn', '"body"'],
     ];
     for (const [options, option, got] of cases) {
       const err = optionErrorOf(options);
@@ -101,6 +100,13 @@ describe('options', () => {
       expect(err.details.option).toBe(option);
       expect(err.message).toContain(`got ${got}`);
     }
+  });
+
+  test('a key no read option has is ALB_OPTION_UNKNOWN, naming the nearest', () => {
+    const err = optionErrorOf({ input: 'a.csv', textcolumn: 'body' });
+    expect(err.code).toBe('ALB_OPTION_UNKNOWN');
+    expect(err.details.option).toBe('textcolumn');
+    expect(err.message).toContain('did you mean "textColumn"?');
   });
 });
 

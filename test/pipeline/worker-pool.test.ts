@@ -3,15 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Worker threads run compiled JavaScript, so the pool is exercised from dist/ (npm test builds first).
 import { InferencePool } from '../../dist/src/pipeline/worker-pool.js';
 import { Scheduler } from '../../dist/src/pipeline/scheduler.js';
+import { poolHead } from '../../dist/src/tasks/pool-head.js';
 import type { EncodedRow } from '../../src/model/padding.js';
 import { TINY } from '../helpers/reference.js';
 
-const head = { kind: 'pool', pooling: 'pooler', normalize: false, output: 'pooler_output', pooledInGraph: false } as const;
+const head = poolHead('pooler_output', { normalize: false });
 const row = (seq: number, len: number): EncodedRow => ({ seq, ids: Int32Array.from({ length: len }, (_, t) => (t === 0 ? 2 : t === len - 1 ? 3 : 10 + ((seq + t) % 50))), typeIds: null, truncated: false });
 
 let pool: InferencePool;
 beforeAll(() => {
-  pool = new InferencePool({ modelPath: join(TINY, 'albert-tiny', 'model.onnx'), devices: [{ kind: 'cpu' }], workersPerDevice: 1, intraOpThreads: 1, graphPooling: null, queuePerWorker: 1, batchTimeoutMs: 0 });
+  pool = new InferencePool({ modelPath: join(TINY, 'albert-tiny', 'model.onnx'), devices: [{ ep: 'cpu', deviceId: 0, fallbackToCpu: false }], workersPerDevice: 1, intraOpThreads: 1, graphPooling: null, queuePerWorker: 1, batchTimeoutMs: 0 });
 });
 afterAll(() => pool.close());
 
@@ -32,7 +33,7 @@ describe('InferencePool', () => {
 
   it('the scheduler isolates a failing row by halving, and keeps the rest', async () => {
     const rows = Array.from({ length: 16 }, (_, i) => row(100 + i, 8));
-    const s = new Scheduler(pool, head, 0, (batch) => (batch.some((r) => r.seq === 107) ? 'throw' : null));
+    const s = new Scheduler(pool, head, 0, { faultFor: (batch) => (batch.some((r) => r.seq === 107) ? 'throw' : null) });
     const { done, failed } = await s.run(rows);
     expect(failed.map((f) => [f.row.seq, f.error.code])).toEqual([[107, 'ALB_WORKER_FAILED']]);
     expect(done.flatMap((d) => d.rows.map((r) => r.seq)).sort((a, b) => a - b)).toEqual(rows.map((r) => r.seq).filter((q) => q !== 107));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { QueueError } from '../../src/queue/queue-error.js';
 import { redactRedisUrl, resolveQueueConnection } from '../../src/queue/queue-options.js';
+import { findTask } from '../../src/tasks/task-registry.js';
 import { parseShardJobData, runJobIdPattern, SHARD_JOB_FORMAT, shardJobOptions } from '../../src/queue/shard-job.js';
 import { resolveShardWorkerOptions } from '../../src/queue/shard-worker.js';
 
@@ -52,7 +53,11 @@ describe('shard jobs', () => {
   it('checks job data before a worker acts on it', () => {
     expect(parseShardJobData(data, 'docs-shard-00003')).toBe(data);
     expect(() => parseShardJobData({ ...data, format: 'x' }, 'docs-shard-00003')).toThrow(QueueError);
-    expect(() => parseShardJobData({ ...data, task: 'summarize' }, 'docs-shard-00003')).toThrow(/unknown task "summarize"/);
+    expect(() => parseShardJobData({ ...data, task: '' }, 'docs-shard-00003')).toThrow(/no task/);
+    // The task is looked up where the worker knows its own tasks too.
+    expect(() => findTask('summarize')).toThrow(/unknown task "summarize"/);
+    expect(() => findTask('lable')).toThrow(expect.objectContaining({ code: 'ALB_TASK_UNKNOWN', message: expect.stringContaining('did you mean "label"?') }));
+    expect(findTask('cls-norm', [{ ...findTask('embed'), name: 'cls-norm' }]).name).toBe('cls-norm');
     expect(() => parseShardJobData(data, 'docs-shard-00004')).toThrow(/under another job id/);
   });
 

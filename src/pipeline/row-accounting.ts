@@ -1,0 +1,61 @@
+import type { EncodedRow } from '../model/padding.js';
+import type { BatchResult } from '../tasks/task.js';
+import { RejectPolicy, type RejectRecord } from './reject.js';
+import type { Window } from './window.js';
+
+/** Where the job stands, row by row: what progress lines and queue progress report. */
+export interface LiveCounts {
+  /** Rows read so far (ahead of rowsDone by the open windows). */
+  rowsRead: number;
+  /** Rows with an output or a reject. */
+  rowsDone: number;
+  rowsOut: number;
+  rejected: number;
+  tokens: number;
+}
+
+/**
+ * The pipeline's accounting: every row read ends in exactly one of {@link output} or
+ * {@link reject}, so rows_in = rows_out + rows_rejected holds at every exit. `reject` is the
+ * one way a row leaves without output; it enforces --on-error fail and --max-rejects by
+ * throwing, which stops the job cleanly (the caller turns it into a failure, never a
+ * half-written part).
+ *
+ * @example
+ * ```ts
+ * const acc = new RowAccounting('skip', null);
+ * acc.read();
+ * acc.reject(win, { row: 0, offset: 0, id: 'a', stage: 'read', code: 'ALB_ROW_EMPTY_TEXT', message: 'empty', excerpt: '' });
+ * acc.live; // { rowsRead: 1, rowsDone: 1, rowsOut: 0, rejected: 1, tokens: 0 }
+ * ```
+ */
+export class RowAccounting {
+  readonly live: LiveCounts = { rowsRead: 0, rowsDone: 0, rowsOut: 0, rejected: 0, tokens: 0 };
+  private readonly policy: RejectPolicy;
+
+  constructor(onError: 'skip' | 'fail', maxRejects: number | null) {
+    this.policy = new RejectPolicy(onError, maxRejects);
+  }
+
+  read(): void {
+    this.live.rowsRead++;
+  }
+
+  /** Stores the reject with the window that owns its row (it is committed with that part). */
+  reject(win: Window, record: RejectRecord): void {
+    this.live.rejected++;
+    this.live.rowsDone++;
+    this.policy.reject(record, (r) => win.addReject(r));
+  }
+
+  /** Rows a batch computed: their outputs join their window, in any order (the window sorts). */
+  output(win: Window, rows: readonly EncodedRow[], response: BatchResult, idOf: (seq: number) => string): void {
+    rows.forEach((e, index) => {
+      win.outputs.push({ seq: e.seq, id: idOf(e.seq), encoded: e, response, index });
+      win.tokens += e.ids.length;
+      this.live.tokens += e.ids.length;
+    });
+    this.live.rowsDone += rows.length;
+    this.live.rowsOut += rows.length;
+  }
+}

@@ -1,0 +1,71 @@
+import type { AlbertTokenizer } from '../model/albert-tokenizer.js';
+import type { TaskPlan } from '../tasks/task.js';
+import { cutBatches } from './batcher.js';
+import type { StageTimes } from './manifest.js';
+import type { NativeGarbage } from './native-garbage.js';
+import { excerpt } from './reject.js';
+import type { RowAccounting } from './row-accounting.js';
+import type { Scheduler } from './scheduler.js';
+import { tokenizeWindow } from './tokenize-window.js';
+import type { Window } from './window.js';
+
+export interface SubmitDeps {
+  tokenizer: AlbertTokenizer;
+  pairs: boolean;
+  plan: TaskPlan;
+  batchTokens: number;
+  scheduler: Scheduler;
+  accounting: RowAccounting;
+  stages: StageTimes;
+  nativeGarbage: NativeGarbage;
+  /** Whether the run already failed (stop cutting batches). */
+  failed(): boolean;
+  fail(err: unknown): void;
+  /** After each batch's rows are accounted for. */
+  onBatch(): void;
+}
+
+/**
+ * One window into the pool: tokenize it (one native call), let the task refuse rows
+ * (fill-mask without `[MASK]`), cut length-sorted token-budget batches, and run each as
+ * soon as the pool has room (backpressure for the reader). Each batch holds the window
+ * open until its rows are output or rejected; the window is released by its own hold when
+ * every batch is submitted.
+ */
+export async function submitWindow(win: Window, d: SubmitDeps): Promise<void> {
+  const t0 = performance.now();
+  const byId = new Map(win.rows.map((r) => [r.seq, r]));
+  const rejectRow = (seq: number, stage: 'tokenize' | 'infer', problem: { code: string; message: string }) => {
+    const row = byId.get(seq)!;
+    d.accounting.reject(win, { row: seq, offset: row.offset ?? null, id: row.id, stage, ...problem, excerpt: excerpt(row.text) });
+  };
+  const encoded = await tokenizeWindow(d.tokenizer, win.rows, d.pairs, (row, problem) => rejectRow(row.seq, 'tokenize', problem));
+  d.stages.tokenizeMs += performance.now() - t0;
+  d.nativeGarbage.tokenized(encoded.reduce((n, e) => n + e.ids.length, 0));
+  const accepted = encoded.filter((e) => {
+    const problem = d.plan.checkRow?.(e);
+    if (problem) rejectRow(e.seq, 'tokenize', problem);
+    return !problem;
+  });
+  const idOf = (seq: number) => byId.get(seq)!.id;
+  for (const batch of cutBatches(accepted, d.batchTokens)) {
+    if (d.failed()) break;
+    await d.scheduler.capacity();
+    win.hold(1);
+    d.scheduler
+      .run(batch)
+      .then(({ done, failed }) => {
+        for (const { rows, response } of done) {
+          d.stages.queueMs += response.timings.queueMs;
+          d.stages.inferMs += response.timings.inferMs;
+          d.stages.postMs += response.timings.postMs;
+          d.accounting.output(win, rows, response, idOf);
+        }
+        for (const { row, error } of failed) rejectRow(row.seq, 'infer', { code: error.code, message: error.message });
+        d.onBatch();
+      })
+      .catch(d.fail)
+      .finally(() => win.release());
+  }
+  win.release();
+}

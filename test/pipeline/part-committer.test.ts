@@ -1,0 +1,74 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sha256File } from '../../src/io/durable-file.js';
+import { OUTPUT_FORMATS } from '../../src/io/output-formats.js';
+import { readManifest } from '../../src/pipeline/manifest.js';
+import { newManifest } from '../../src/pipeline/job-summary.js';
+import { PartCommitter } from '../../src/pipeline/part-committer.js';
+import { finishedWindow, schema } from '../helpers/windows.js';
+
+/** The commit protocol on a real directory: what is listed is durable and adds up, nothing else is. */
+const root = mkdtempSync(join(tmpdir(), 'albert-committer-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function committer(out: string, partRows = 20) {
+  const spec = { name: 'm', onnxSha256: 'x' } as never;
+  const manifest = newManifest({ task: 'test', toolVersion: '0', fingerprint: {}, spec, ep: 'cpu', fallbackReason: null, input: '-' });
+  let writes = 0;
+  const c = new PartCommitter(out, OUTPUT_FORMATS.arrow, schema, manifest, partRows, () => writes++);
+  return { c, manifest, writes: () => writes };
+}
+
+describe('PartCommitter', () => {
+  it('commits a part when its row range is full, and the last short one on finish', async () => {
+    const out = join(root, 'parts');
+    const { c, manifest } = committer(out);
+    await import('node:fs/promises').then((fs) => fs.mkdir(out));
+    await c.append(finishedWindow(0, 10, [3]));
+    expect(readdirSync(out)).toEqual(['part-00000.arrow.tmp']);
+    expect(await readManifest(out)).toBeNull();
+    await c.append(finishedWindow(10, 20, [12, 19]));
+    await c.append(finishedWindow(20, 25));
+    await c.finish();
+    await c.close();
+    const m = (await readManifest(out))!;
+    expect(m).toEqual(manifest);
+    expect(m.parts.map((p) => [p.file, p.seqStart, p.seqEnd, p.rows, p.rejected])).toEqual([['part-00000.arrow', 0, 20, 17, 3], ['part-00001.arrow', 20, 25, 5, 0]]);
+    expect({ rows_in: m.rows_in, rows_out: m.rows_out, rows_rejected: m.rows_rejected, tokens: m.tokens }).toEqual({ rows_in: 25, rows_out: 22, rows_rejected: 3, tokens: 66 });
+    expect(m.next).toEqual({ seq: 25, offset: 250 });
+    expect(m.counts).toEqual({ even: 12 });
+    expect(m.rejects.by_code).toEqual({ ALB_ROW_EMPTY_TEXT: 3 });
+    for (const p of m.parts) expect(await sha256File(join(out, p.file))).toBe(p.sha256);
+    const rows = tableFromIPC(readFileSync(join(out, 'part-00000.arrow')));
+    expect(rows.getChild('id')!.toArray()).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`).filter((id) => !['r3', 'r12', 'r19'].includes(id)));
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8');
+    expect(rejects.split('\n').filter(Boolean).map((l) => JSON.parse(l).row)).toEqual([3, 12, 19]);
+    expect(Buffer.byteLength(rejects)).toBe(m.rejects.bytes);
+  });
+
+  it('abandon leaves only what the manifest lists as complete', async () => {
+    const out = join(root, 'abandon');
+    const { c } = committer(out);
+    await import('node:fs/promises').then((fs) => fs.mkdir(out));
+    await c.append(finishedWindow(0, 20, [5]));
+    await c.append(finishedWindow(20, 30, [21]));
+    await c.abandon();
+    const m = (await readManifest(out))!;
+    expect(m.parts.map((p) => p.file)).toEqual(['part-00000.arrow']);
+    expect(m.rows_rejected).toBe(1);
+    // The open part stays a temp file, never under its final name; its reject is not in rejects.jsonl.
+    expect(existsSync(join(out, 'part-00001.arrow'))).toBe(false);
+    expect(existsSync(join(out, 'part-00001.arrow.tmp'))).toBe(true);
+    expect(readFileSync(join(out, 'rejects.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('a write error is a coded OutputError naming the directory', async () => {
+    const out = join(root, 'gone');
+    const { c } = committer(out);
+    // The directory does not exist: opening the part fails with ENOENT.
+    await expect(c.append(finishedWindow(0, 5))).rejects.toMatchObject({ name: 'OutputError', code: 'ALB_OUTPUT_IO', message: expect.stringContaining(out) });
+  });
+});
