@@ -1,4 +1,4 @@
-import { describe, optionError, OptionError } from './errors.js';
+import { describe, optionError, OptionError, type ErrorCode } from './errors.js';
 
 /**
  * The checks every `XOptions` resolver shares. Each names the option (as the CLI spells it)
@@ -13,7 +13,7 @@ import { describe, optionError, OptionError } from './errors.js';
  * intOption('--workers', 0, 2, 1, 256); // throws: option --workers: expected an integer from 1 to 256, got 0
  * ```
  */
-export function intOption(option: string, value: unknown, fallback: number, min: number, max: number, code?: string): number {
+export function intOption(option: string, value: unknown, fallback: number, min: number, max: number, code?: ErrorCode): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw optionError(option, value, `an integer from ${min} to ${max}`, code);

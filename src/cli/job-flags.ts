@@ -40,7 +40,7 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column (or JSONL field) holding the text (default: text)')
     .option('--text-b-column <name>', 'column holding a second segment: encodes [CLS] a [SEP] b [SEP]')
-    .option('--id-column <name>', 'column holding row ids (default: id; absent: the 0-based row number)')
+    .option('--id-column <name>', 'column holding row ids; a column you name must exist (default: id if the input has one, else the 0-based row number)')
     .option('--keep-empty', 'process empty and whitespace-only texts instead of rejecting them')
     .option('--max-record-bytes <n>', 'reject input records larger than this (default: 1048576)', intArg('--max-record-bytes'))
     .option('--max-length <n>', "tokens per row incl. [CLS]/[SEP] (default: the model's maximum); longer rows are truncated and flagged", intArg('--max-length'))

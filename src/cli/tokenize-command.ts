@@ -19,7 +19,7 @@ export function tokenizeCommand(): Command {
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column holding the text (default: text)')
     .option('--text-b-column <name>', 'column holding a second segment')
-    .option('--id-column <name>', 'column holding row ids (default: id, else the row number)')
+    .option('--id-column <name>', 'column holding row ids; a column you name must exist (default: id if the input has one, else the row number)')
     .option('--max-length <n>', 'truncate to this many tokens, as the pipeline would (default: no truncation)', intArg('--max-length'))
     .option('--keep-empty', 'tokenize empty texts instead of rejecting them')
     .action(async (input: string, o: Record<string, string | number | boolean | undefined>) => {

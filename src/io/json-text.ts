@@ -1,4 +1,4 @@
-import { AlbertError, ModelError } from '../errors.js';
+import { AlbertError, ModelError, type ErrorCode } from '../errors.js';
 
 /**
  * `JSON.parse` for files a user or a tool wrote: a syntax error becomes a coded error that
@@ -12,8 +12,8 @@ import { AlbertError, ModelError } from '../errors.js';
 export function parseJsonText(
   text: string,
   file: string,
-  code: string,
-  make: (code: string, message: string, details: Record<string, unknown>) => AlbertError = (c, m, d) => new ModelError(c, m, d),
+  code: ErrorCode,
+  make: (code: ErrorCode, message: string, details: Record<string, unknown>) => AlbertError = (c, m, d) => new ModelError(c, m, d),
 ): unknown {
   try {
     return JSON.parse(text);

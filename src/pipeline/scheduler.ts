@@ -2,6 +2,7 @@ import { AlbertError, ModelError, OptionError } from '../errors.js';
 import type { HeadRef } from '../tasks/task.js';
 import type { EncodedRow } from '../model/padding.js';
 import type { InferResponse } from '../workers/protocol.js';
+import { EXECUTION_PROVIDERS } from '../workers/execution-providers.js';
 import type { FaultPlan } from './fault-plan.js';
 import type { InferencePool } from './worker-pool.js';
 
@@ -25,8 +26,11 @@ export interface SchedulerStats {
 
 /** Failures that no retry can fix: the whole run must stop, loudly. */
 export function isFatal(err: AlbertError): boolean {
-  return err instanceof ModelError || err instanceof OptionError || err.code === 'ALB_DEVICE_CUDA_UNAVAILABLE' || err.code === 'ALB_INTERNAL';
+  return err instanceof ModelError || err instanceof OptionError || err.code === 'ALB_INTERNAL' || UNAVAILABLE.has(err.code);
 }
+
+/** A provider that cannot start will not start on a retry either. */
+const UNAVAILABLE = new Set(Object.values(EXECUTION_PROVIDERS).map((ep) => ep.unavailableCode));
 
 /**
  * Runs batches on the pool with recovery, because piscina has none: a failed attempt (the

@@ -32,7 +32,7 @@ export async function createSession(model: string | Uint8Array, device: DeviceSp
     if (err instanceof AlbertError) throw err;
     const reason = `${ep.label} execution provider could not start on device ${device.deviceId}: ${(err as Error).message.split('\n')[0]}`;
     if (!device.fallbackToCpu) {
-      throw new WorkerError(ep.unavailableCode ?? 'ALB_DEVICE_UNAVAILABLE', `${reason}. Run \`albert doctor\` to see what is missing, or use --device cpu (or --device auto to fall back).`, { ep: ep.name, deviceId: device.deviceId });
+      throw new WorkerError(ep.unavailableCode ?? 'ALB_INTERNAL', `${reason}. Run \`albert doctor\` to see what is missing, or use --device cpu (or --device auto to fall back).`, { ep: ep.name, deviceId: device.deviceId });
     }
     return { session: await open(model, { ...base, ...CPU.sessionOptions(0) }), ep: CPU.name, fallbackReason: reason };
   }

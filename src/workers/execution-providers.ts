@@ -1,4 +1,4 @@
-import { AlbertError, optionError } from '../errors.js';
+import { AlbertError, optionError, type ErrorCode } from '../errors.js';
 
 /**
  * The execution providers, one entry each: how `--device` names them, the defaults a job
@@ -23,8 +23,8 @@ export interface ExecutionProvider {
   sessionOptions(deviceId: number): Readonly<Record<string, unknown>>;
   /** What `albert doctor` checks besides opening a session, when the provider is a separate install. */
   readonly probe: { readonly providerLibrary: string; readonly libraries: readonly string[] } | null;
-  /** The error code when a session cannot start on it. */
-  readonly unavailableCode: string | null;
+  /** The error code when a session cannot start on it (null for the CPU, which always starts). */
+  readonly unavailableCode: ErrorCode | null;
 }
 
 export interface ProviderDefaults {

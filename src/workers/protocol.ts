@@ -1,6 +1,5 @@
 import type { OnnxIo } from '../model/model-spec.js';
 import type { Batch } from '../model/padding.js';
-import type { PlainError } from '../errors.js';
 import type { BatchResult, GraphPooling, HeadRef } from '../tasks/task.js';
 import type { DeviceSpec } from './execution-providers.js';
 import type { Fault } from './fault.js';
@@ -49,4 +48,3 @@ export interface DescribeResponse {
 /** Column arrays of a batch, one entry per row (`seqs[i]`) in batch order. */
 export type InferResponse = BatchResult;
 
-export type WorkerFailure = PlainError;

@@ -3,7 +3,6 @@
  * that make random checkpoints, or to re-save converted weights.
  */
 import { writeFileAtomic } from '../../src/io/durable-file.js';
-import { OptionError } from '../../src/errors.js';
 
 export interface SafetensorsTensor {
   /** F32 takes a Float32Array; F16 and BF16 take their raw 16-bit patterns. */
@@ -30,8 +29,7 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, me
     const count = t.shape.reduce((a, b) => a * b, 1);
     const width = t.dtype === 'F32' ? 4 : 2;
     if ((t.dtype === 'F32') !== (t.data instanceof Float32Array) || t.data.length !== count) {
-      throw new OptionError('ALB_SAFETENSORS_TENSOR',
-        `tensor ${name}: ${t.data.constructor.name}(${t.data.length}) does not fit ${t.dtype}[${t.shape.join(', ')}]`, { tensor: name });
+      throw new Error(`tensor ${name}: ${t.data.constructor.name}(${t.data.length}) does not fit ${t.dtype}[${t.shape.join(', ')}]`);
     }
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + count * width] };
     offset += count * width;
