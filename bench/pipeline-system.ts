@@ -14,7 +14,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { embedTask, resolveJobOptions, runJob, type JobSummary } from '../src/index.js';
+import { embedTask, resolveJobOptions, runJob, splitTaskOptions, type JobSummary } from '../src/index.js';
 import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
 import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
 import type { EncodedRow } from '../src/model/padding.js';
@@ -40,7 +40,7 @@ runChild(async () => {
   const out = join(cfg.work, 'out-a');
   rmSync(out, { recursive: true, force: true });
   const options = jobOptions(cfg.input, out);
-  const resolved = resolveJobOptions(options);
+  const resolved = resolveJobOptions(splitTaskOptions(embedTask, options).job);
   const t0 = performance.now();
   const summary: JobSummary = await runJob(embedTask, options);
   const wall = (performance.now() - t0) / 1000;

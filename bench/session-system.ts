@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { resolveJobOptions } from '../src/index.js';
+import { embedTask, resolveJobOptions, splitTaskOptions } from '../src/index.js';
 import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
 import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
 import { padBatch, type Batch, type EncodedRow } from '../src/model/padding.js';
@@ -23,7 +23,7 @@ const OUTPUT = 'last_hidden_state';
 
 runChild(async () => {
   // The pipeline's batch shape for these options (input/out are placeholders).
-  const resolved = resolveJobOptions({ input: cfg.input, out: join(cfg.work, 'unused'), ...(cfg.maxLength !== null ? { maxLength: cfg.maxLength } : {}), ...cfg.pipelineArgs });
+  const resolved = resolveJobOptions(splitTaskOptions(embedTask, { input: cfg.input, out: join(cfg.work, 'unused'), ...(cfg.maxLength !== null ? { maxLength: cfg.maxLength } : {}), ...cfg.pipelineArgs }).job);
   const model = await loadModel(cfg.model);
   const tokenizer = makeTokenizer(model, resolved.maxLength);
   const { texts } = readSubset(cfg.input);

@@ -2,6 +2,7 @@ export * from './errors.js';
 export { runJob } from './pipeline/run-job.js';
 export type { JobOptions, ResolvedJobOptions, DeviceOptions, ResolvedDeviceOptions } from './pipeline/job-options.js';
 export { resolveJobOptions, resolveDeviceOptions } from './pipeline/job-options.js';
+export { splitTaskOptions, type SplitOptions } from './pipeline/task-options.js';
 export type { JobSummary } from './pipeline/job-summary.js';
 export type { Manifest, PartEntry } from './pipeline/manifest.js';
 export { runStaticShards, type ShardingOptions, type ShardOutcome } from './shards/run-shards.js';
