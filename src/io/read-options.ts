@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, optionError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
+import { checkKnownKeys, intOption } from '../options.js';
 import { formatOfExtension, INPUT_FORMAT_NAMES, INPUT_FORMATS, type InputFormat, type ReadRange } from './input-formats.js';
 import { InputErrorCode } from './read-errors.js';
 import type { ReaderOptions } from './reader-input.js';
@@ -156,7 +156,5 @@ function inferFormat(input: string | Readable, isStream: boolean): InputFormat {
 }
 
 function int(key: 'maxRecordBytes' | 'startOffset' | 'endOffset' | 'firstSeq', value: unknown, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) throw optionError(FLAGS[key], value, `an integer from ${min} to ${max}`);
-  return value;
+  return value === undefined ? undefined : intOption(FLAGS[key], value, 0, min, max);
 }
