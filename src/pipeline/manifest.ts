@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
-import { readTextNoFollow, writeFileAtomic } from '../io/durable-file.js';
+import { writeFileAtomic } from '../io/durable-file.js';
+import { readOutputJson } from '../io/json-text.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REJECTS_FILE = 'rejects.jsonl';
@@ -67,20 +68,8 @@ export async function writeManifest(outDir: string, manifest: Manifest): Promise
 /** Reads a manifest without following a symlink; `null` when there is none. */
 export async function readManifest(outDir: string): Promise<Manifest | null> {
   const file = join(outDir, MANIFEST_FILE);
-  let text: string | null;
-  try {
-    text = await readTextNoFollow(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new OutputError('ALB_OUTPUT_SYMLINK', `${file} is a symlink; refusing to follow it out of --out`, { file });
-    throw new OutputError('ALB_OUTPUT_UNREADABLE', `${file}: ${(err as Error).message}`, { file });
-  }
-  if (text === null) return null;
-  let m: Manifest;
-  try {
-    m = JSON.parse(text) as Manifest;
-  } catch {
-    throw new OutputError('ALB_MANIFEST_INVALID', `${file} is not valid JSON; the job in this folder cannot be resumed (use --overwrite to start over)`, { file });
-  }
+  const m = (await readOutputJson(file, 'ALB_MANIFEST_INVALID', 'the job in this folder cannot be resumed (use --overwrite to start over)')) as unknown as Manifest | null;
+  if (m === null) return null;
   if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.parts)) {
     throw new OutputError('ALB_MANIFEST_INVALID', `${file} is not an albert-pipeline manifest (format ${JSON.stringify(m.format)})`, { file });
   }

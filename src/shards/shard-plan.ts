@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OutputError, optionError } from '../errors.js';
-import { createFileOnce, readTextNoFollow } from '../io/durable-file.js';
-import { parseJsonText } from '../io/json-text.js';
+import { createFileOnce } from '../io/durable-file.js';
+import { readOutputJson } from '../io/json-text.js';
 import { toOutputError } from '../io/output-errors.js';
 import { openReadSource, type ResolvedReadOptions } from '../io/read-source.js';
 import { fingerprintDifference } from '../pipeline/manifest.js';
@@ -130,15 +130,9 @@ export async function loadOrCreatePlan(out: string, make: () => Promise<ShardPla
 
 export async function readPlan(out: string): Promise<ShardPlan | null> {
   const file = join(out, PLAN_FILE);
-  let text: string | null;
-  try {
-    text = await readTextNoFollow(file);
-  } catch (err) {
-    throw new OutputError('ALB_OUTPUT_UNREADABLE', `${file}: ${(err as Error).message}`, { file });
-  }
-  if (text === null) return null;
-  const plan = parseJsonText(text, file, 'ALB_PLAN_INVALID', (code, message, details) => new OutputError(code, message, details)) as ShardPlan | null;
-  if (plan?.format !== 'albert-pipeline/plan@1') throw new OutputError('ALB_PLAN_INVALID', `${file} is not an albert-pipeline shard plan`, { file });
+  const plan = (await readOutputJson(file, 'ALB_PLAN_INVALID', 'remove it (and the shards planned by it) to plan again')) as unknown as ShardPlan | null;
+  if (plan === null) return null;
+  if (plan.format !== 'albert-pipeline/plan@1') throw new OutputError('ALB_PLAN_INVALID', `${file} is not an albert-pipeline shard plan`, { file });
   return plan;
 }
 

@@ -273,7 +273,8 @@ describe('prepareOutputDir: --resume with a manifest', () => {
     const out = dirWith({ 'manifest.json': '{"format": "albert-pipeline/manifest@1", "parts": [', 'part-00000.arrow': 'ARROW1', 'part-00001.arrow.tmp': 'half' });
     const err = await refusal(out, RESUME);
     expect(err.code).toBe('ALB_MANIFEST_INVALID');
-    expect(err.message).toContain(`${join(out, 'manifest.json')} is not valid JSON`);
+    expect(err.message).toContain(`${join(out, 'manifest.json')}: not valid JSON: `);
+    expect(err.message).toContain('the job in this folder cannot be resumed (use --overwrite to start over)');
     expect(listing(out)).toEqual(['manifest.json', 'part-00000.arrow', 'part-00001.arrow.tmp']);
   });
 
