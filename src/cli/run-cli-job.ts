@@ -7,16 +7,20 @@ import { collectOptions } from './job-flags.js';
 
 /**
  * Runs a pipeline task from the CLI: merges --config and flags, turns SIGINT/SIGTERM into a
- * clean stop (complete parts stay committed, the job stays resumable), prints the summary.
- * A second signal exits at once.
+ * quick clean stop (the batches in flight finish and every finished window is committed, so
+ * the job stays resumable), prints the summary. A second signal exits at once: that is a
+ * crash to the commit protocol, so what was committed stays, and --resume still works.
  */
 export async function runCliJob(task: TaskDefinition, input: string, cmd: Command): Promise<void> {
   const options = collectOptions(cmd, Object.keys(task.options));
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130);
-    process.stderr.write(`\nalbert: ${sig}: stopping; committing complete parts (press Ctrl-C again to quit at once)\n`);
+    if (++signals > 1) {
+      process.stderr.write(`\nalbert: second ${sig}: quitting at once; committed parts are kept (--resume continues)\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`\nalbert: ${sig}: stopping: finishing the batches in flight, then committing every finished window (press Ctrl-C again to quit at once)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -29,7 +33,7 @@ export async function runCliJob(task: TaskDefinition, input: string, cmd: Comman
     const summary = await runJob(task, { ...options, input, signal: controller.signal });
     if (!options.quiet || summary.status === 'interrupted') process.stderr.write(`${summaryLine(summary)}\n`);
     if (summary.status === 'interrupted') {
-      process.stderr.write(`albert: the job is resumable: rerun the same command with --resume\n`);
+      process.stderr.write(`albert: kept ${summary.rows_in} rows (${summary.rows_out} out, ${summary.rows_rejected} rejected) in ${summary.parts} parts; rerun the same command with --resume to do the rest\n`);
       process.exitCode = 130;
     }
   } finally {

@@ -4,6 +4,7 @@ import { optionError, OptionError } from '../errors.js';
 import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type OutputFormat, type OutputFormatEntry } from '../io/output-formats.js';
 import { READ_OPTION_KEYS, resolveReadOptions, type ReadOptions, type ResolvedReadOptions } from '../io/read-options.js';
 import { boolOption, checkKnownKeys, choiceOption, intOption, splitKeys, stringOption } from '../options.js';
+import type { ProgressSnapshot } from './progress.js';
 import { parseDevice, providerOf, type DeviceChoice, type DeviceSpec } from '../workers/execution-providers.js';
 
 /** Options every task shares. All optional except `input` and `out`; see `albert embed --help`. */
@@ -32,8 +33,14 @@ export interface JobOptions extends ReadOptions, DeviceOptions {
   /** Abandon a batch attempt after this many milliseconds (0: never). */
   batchTimeoutMs?: number;
   quiet?: boolean;
-  /** Stops the job: reading ends, complete parts are committed, the job stays resumable. */
+  /**
+   * Stops the job: reading and sending batches end at once, the batches already sent
+   * finish, every finished window is committed (the last part may be short), and the
+   * job stays resumable.
+   */
   signal?: AbortSignal;
+  /** Called after every batch with the job's live counts (rows done, tokens, bytes read). */
+  onProgress?: (progress: ProgressSnapshot) => void;
   /** Where progress and the summary go (default process.stderr; nothing goes to stdout). */
   log?: NodeJS.WritableStream;
 }
@@ -76,6 +83,7 @@ export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly batchTimeoutMs: number;
   readonly quiet: boolean;
   readonly signal: AbortSignal | null;
+  readonly onProgress: ((progress: ProgressSnapshot) => void) | null;
   readonly log: NodeJS.WritableStream;
 }
 
@@ -83,7 +91,7 @@ export const DEVICE_OPTION_KEYS: readonly (keyof DeviceOptions)[] = ['device', '
 
 export const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = [
   'input', 'out', 'model', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', 'batchTokens', ...DEVICE_OPTION_KEYS,
-  'windowRows', 'partRows', 'overwrite', 'resume', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'log',
+  'windowRows', 'partRows', 'overwrite', 'resume', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'onProgress', 'log',
 ];
 
 /**
@@ -103,6 +111,7 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
   if (o.input === undefined || o.input === '') throw optionError('input', o.input, 'a file path, "-" for stdin, or a stream');
   if (typeof o.input !== 'string' && typeof (o.input as Readable).pipe !== 'function') throw optionError('input', o.input, 'a file path or a readable stream');
   if (typeof o.out !== 'string' || o.out === '') throw optionError('--out', o.out, 'an output directory');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw optionError('onProgress', o.onProgress, 'a function');
   const [read] = splitKeys(o as Record<string, unknown>, READ_OPTION_KEYS);
   const device = resolveDeviceOptions(o);
   const defaults = providerOf(device.device).defaults(availableParallelism());
@@ -129,6 +138,7 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
     batchTimeoutMs: intOption('--batch-timeout', o.batchTimeoutMs, 600_000, 0, 2 ** 31 - 1),
     quiet: boolOption('--quiet', o.quiet, false),
     signal: o.signal ?? null,
+    onProgress: o.onProgress ?? null,
     log: o.log ?? process.stderr,
   };
   if (resolved.overwrite && resolved.resume) {

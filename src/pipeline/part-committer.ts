@@ -42,6 +42,11 @@ export class PartCommitter extends PartSink {
     if (this.pending) await this.commit();
   }
 
+  /** A stopped job keeps every finished window: the open part is committed short. */
+  override interrupt(): Promise<void> {
+    return this.finish();
+  }
+
   /** Leaves the open part uncommitted (its temp file is never read; resume redoes its rows). */
   override async abandon(): Promise<void> {
     await super.abandon();
@@ -64,8 +69,14 @@ export class PartCommitter extends PartSink {
     return join(this.outDir, `part-${String(this.manifest.parts.length).padStart(5, '0')}${this.format.extension}`);
   }
 
+  /**
+   * Parts end on multiples of --part-rows from the job's first row, so after a short part
+   * (a stopped run) the next one ends where it would have in an uninterrupted job, and
+   * from there on the parts hold the same row ranges.
+   */
   protected async appended(pending: PendingPart): Promise<void> {
-    if (pending.end.seq - pending.seqStart >= this.partRows) await this.commit();
+    const first = this.manifest.parts[0]?.seqStart ?? pending.seqStart;
+    if ((pending.end.seq - first) % this.partRows === 0 || pending.end.seq - pending.seqStart >= this.partRows) await this.commit();
   }
 
   private async commit(): Promise<void> {

@@ -44,15 +44,21 @@ export async function runJob<O>(task: TaskDefinition<O>, options: JobOptions & R
     const source = await openSource(job, manifest.next);
     let result;
     try {
-      result = await streamRows(ctx, { source, skipBelow: manifest.next.seq, committer, startedAt, stages });
+      result = await streamRows(ctx, { source, skipBelow: manifest.next.seq, committer, startedAt, stages, onBatch: job.onProgress ?? undefined });
     } catch (err) {
-      manifest.status = 'failed';
-      await committer.saveManifest().catch(() => undefined);
+      // A new job that failed before its first commit leaves --out as it found it (empty), so
+      // the rerun with a fixed input needs no --overwrite; one with parts stays resumable.
+      if (prior || manifest.parts.length > 0) {
+        manifest.status = 'failed';
+        await committer.saveManifest().catch(() => undefined);
+      }
       throw err;
     }
     if (result.interrupted) {
+      // streamRows has committed every finished window (the last part may be short).
       manifest.status = 'interrupted';
       await committer.saveManifest();
+      await committer.close();
       return summarize(manifest, out, { interrupted: true, retries: result.batches });
     }
     await committer.finish();

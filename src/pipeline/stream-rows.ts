@@ -36,7 +36,9 @@ export interface StreamResult {
  * The pipeline's one loop: read → window → tokenize → cut batches → pool (with retries) →
  * reorder by window → sink. Memory is bounded by OPEN_WINDOWS windows and the pool's
  * queue, never by the input. A bad row becomes a reject; a fatal error abandons what is
- * not committed and is rethrown; an abort (signal) stops reading and reports `interrupted`.
+ * not committed and is rethrown; an abort (signal) stops reading and sending batches, lets
+ * the sent ones finish, hands the windows they complete to the sink (`interrupt()` decides
+ * what is kept) and reports `interrupted`.
  */
 export async function streamRows(ctx: JobContext, run: StreamRun): Promise<StreamResult> {
   const { job, plan } = ctx;
@@ -50,7 +52,10 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
   const fail = (err: unknown) => {
     failure ??= err;
   };
-  const stopped = () => failure !== null || Boolean(job.signal?.aborted);
+  // A stop (signal) ends reading and sending at once; batches already sent finish, and the
+  // windows they complete are kept, so the exit waits for at most the pool's in-flight bound.
+  const aborted = () => Boolean(job.signal?.aborted);
+  const halted = () => failure !== null || aborted();
   const nativeGarbage = new NativeGarbage();
   const submit = (win: Window) =>
     submitWindow(win, {
@@ -62,13 +67,20 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
       accounting,
       stages,
       nativeGarbage,
-      failed: () => failure !== null,
+      halted,
       fail,
       onBatch: () => run.onBatch?.(snapshot()),
     });
+  // Windows are emitted in order: after a cut one, nothing may be committed, or the parts
+  // would skip its rows.
+  let cut = false;
   const emit = async (win: Window): Promise<void> => {
     await win.done;
-    if (stopped()) return;
+    if (failure !== null) return;
+    if (cut || win.cut) {
+      cut = true;
+      return;
+    }
     const t0 = performance.now();
     const rows = win.orderedOutputs();
     const counts: Record<string, number> = {};
@@ -76,7 +88,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset });
     stages.writeMs += performance.now() - t0;
   };
-  const queue = new WindowQueue(OPEN_WINDOWS, submit, emit, fail, () => failure !== null);
+  const queue = new WindowQueue(OPEN_WINDOWS, submit, emit, fail, halted);
 
   // The window being filled; launched when full, or at the end of the input.
   const open: { window: Window | null } = { window: null };
@@ -103,24 +115,31 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
       add(item);
     });
   };
+  let ended = false;
   try {
-    await readItems(source, run, stages, stopped, take);
+    ended = await readItems(source, run, stages, halted, take);
   } catch (err) {
     fail(err);
   }
-  if (open.window) queue.launch(open.window);
+  // A window still filling when a stop came is partial: it is dropped, not committed short,
+  // so a resumed job forms the very windows (and batches) of an uninterrupted one.
+  if (open.window && ended) queue.launch(open.window);
   await queue.drain();
   progress.stop();
 
-  const interrupted = failure === null && Boolean(job.signal?.aborted);
-  if (failure !== null || interrupted) await committer.abandon();
-  if (failure !== null) throw failure instanceof AlbertError ? failure : new AlbertError('ALB_INTERNAL', String((failure as Error)?.stack ?? failure));
+  if (failure !== null) {
+    await committer.abandon();
+    throw failure instanceof AlbertError ? failure : new AlbertError('ALB_INTERNAL', String((failure as Error)?.stack ?? failure));
+  }
+  // A stop that came after the last batch was sent changed nothing: the job is complete.
+  const interrupted = aborted() && (!ended || cut);
+  if (interrupted) await committer.interrupt();
   return { interrupted, batches: scheduler.stats };
 }
 
 /**
  * Reads the source batch by batch (one await per input chunk, not per row) and hands each
- * item from `skipBelow` on to `take`, until the input ends or `stopped()`; closes the
+ * item from `skipBelow` on to `take`, until the input ends (true) or `stopped()` (false); closes the
  * source whatever happens.
  */
 async function readItems(
@@ -129,16 +148,16 @@ async function readItems(
   stages: StageTimes,
   stopped: () => boolean,
   take: (item: SourceItem) => Promise<void> | void,
-): Promise<void> {
+): Promise<boolean> {
   const batches = source.batches()[Symbol.asyncIterator]();
   try {
     for (;;) {
       const t0 = performance.now();
       const next: IteratorResult<readonly SourceItem[]> = await batches.next();
       stages.readMs += performance.now() - t0;
-      if (next.done) return;
+      if (next.done) return true;
       for (const item of next.value) {
-        if (stopped()) return;
+        if (stopped()) return false;
         if (item.seq < run.skipBelow) continue;
         const starting = take(item);
         if (starting) await starting;

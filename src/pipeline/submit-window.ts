@@ -18,8 +18,8 @@ export interface SubmitDeps {
   accounting: RowAccounting;
   stages: StageTimes;
   nativeGarbage: NativeGarbage;
-  /** Whether the run already failed (stop cutting batches). */
-  failed(): boolean;
+  /** Whether the run failed or was stopped: send no more batches. */
+  halted(): boolean;
   fail(err: unknown): void;
   /** After each batch's rows are accounted for. */
   onBatch(): void;
@@ -49,8 +49,16 @@ export async function submitWindow(win: Window, d: SubmitDeps): Promise<void> {
   });
   const idOf = (seq: number) => byId.get(seq)!.id;
   for (const batch of cutBatches(accepted, d.batchTokens)) {
-    if (d.failed()) break;
+    if (d.halted()) {
+      win.cut = true;
+      break;
+    }
     await d.scheduler.capacity();
+    // A stop may have come while waiting for room: a batch sent now would only delay the exit.
+    if (d.halted()) {
+      win.cut = true;
+      break;
+    }
     win.hold(1);
     d.scheduler
       .run(batch)

@@ -25,7 +25,8 @@ export class WindowQueue {
     private readonly emit: (w: Window) => Promise<void>,
     /** Records the first failure; the queue keeps draining so every window settles. */
     private readonly fail: (err: unknown) => void,
-    private readonly failed: () => boolean,
+    /** Whether the run failed or was stopped: windows not yet submitted are cut, not sent. */
+    private readonly halted: () => boolean,
   ) {}
 
   /** The newest window launched, if any. */
@@ -42,7 +43,11 @@ export class WindowQueue {
     this.windows.push(win);
     const prevEmitted = this.emitted;
     this.submitted = this.submitted
-      .then(() => (this.failed() ? win.release() : this.submit(win)))
+      .then(() => {
+        if (!this.halted()) return this.submit(win);
+        win.cut = true;
+        win.release();
+      })
       .catch((err) => {
         this.fail(err);
         win.release();

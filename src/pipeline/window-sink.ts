@@ -20,8 +20,13 @@ export interface FinishedWindow {
 /** Where finished windows go: the parts of a job, or the one part of a shard. */
 export interface WindowSink {
   append(w: FinishedWindow): Promise<void>;
-  /** Drops what is not committed (a failed or interrupted run). */
+  /** Drops what is not committed (a failed run). */
   abandon(): Promise<void>;
+  /**
+   * The run was stopped by a signal after the windows appended so far: keep what may be kept.
+   * A job commits them as a (short) part; a shard, which is all or nothing, drops them.
+   */
+  interrupt(): Promise<void>;
 }
 
 /** What a part (or shard) holds until it is committed. */
@@ -97,6 +102,10 @@ export abstract class PartSink implements WindowSink {
     await this.writer?.abandon();
     this.writer = null;
     this.pending = null;
+  }
+
+  interrupt(): Promise<void> {
+    return this.abandon();
   }
 
   /** The open part, opening one (and its file) if none is. */

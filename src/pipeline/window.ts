@@ -23,6 +23,11 @@ export class Window {
   emitted!: Promise<void>;
   /** Byte offset of the first row of the next window, once that row was read. */
   nextOffset: number | null = null;
+  /**
+   * Set when a stop (signal) kept some of its batches from being sent: the window can never
+   * be complete, so neither it nor any window after it may be committed.
+   */
+  cut = false;
 
   constructor(
     readonly seqStart: number,

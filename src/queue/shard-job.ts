@@ -50,7 +50,7 @@ export interface ShardJobProgress {
 
 /** Options a worker decides for itself (its devices and threads), or that make no sense per shard. */
 export const NOT_IN_JOB_DATA: readonly string[] = [
-  'device', 'workers', 'threads', 'quiet', 'log', 'signal',
+  'device', 'workers', 'threads', 'quiet', 'log', 'signal', 'onProgress',
   'input', 'out', 'overwrite', 'resume', 'partRows', 'shardCount', 'shardIndex', 'shardRows', 'shardBytes', 'run',
 ];
 

@@ -49,6 +49,27 @@ describe('PartCommitter', () => {
     expect(Buffer.byteLength(rejects)).toBe(m.rejects.bytes);
   });
 
+  it('interrupt commits the open part short, and the next part ends where an uninterrupted one would', async () => {
+    const out = join(root, 'interrupt');
+    await import('node:fs/promises').then((fs) => fs.mkdir(out));
+    const first = committer(out);
+    await first.c.append(finishedWindow(0, 10, [3]));
+    await first.c.interrupt();
+    await first.c.close();
+    const stopped = (await readManifest(out))!;
+    expect(stopped.parts.map((p) => [p.seqStart, p.seqEnd])).toEqual([[0, 10]]);
+    expect(stopped.next).toEqual({ seq: 10, offset: 100 });
+    // The resumed run continues the same manifest: its first part is short again (10..20),
+    // then parts are 20 rows wide from the job's first row, as they would have been.
+    const resumed = new PartCommitter(out, OUTPUT_FORMATS.arrow, schema, stopped, 20, () => undefined);
+    for (let s = 10; s < 50; s += 10) await resumed.append(finishedWindow(s, s + 10));
+    await resumed.finish();
+    await resumed.close();
+    const m = (await readManifest(out))!;
+    expect(m.parts.map((p) => [p.file, p.seqStart, p.seqEnd])).toEqual([['part-00000.arrow', 0, 10], ['part-00001.arrow', 10, 20], ['part-00002.arrow', 20, 40], ['part-00003.arrow', 40, 50]]);
+    expect(m.rows_in).toBe(50);
+  });
+
   it('abandon leaves only what the manifest lists as complete', async () => {
     const out = join(root, 'abandon');
     const { c } = committer(out);
