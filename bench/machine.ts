@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, totalmem, release, platform, arch } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './bench-args.js';
+import { compareDir } from './compare-install.js';
 
 export interface MachineInfo {
   cpu_model: string;
@@ -49,7 +50,8 @@ export function machineInfo(): MachineInfo {
   } catch {
     commit = null;
   }
-  const tjsDir = join(REPO_ROOT, 'node_modules/@huggingface/transformers');
+  // transformers.js and its onnxruntime-node: the separate install in bench/compare (null when not installed).
+  const tjsDir = join(compareDir(), 'node_modules/@huggingface/transformers');
   return {
     cpu_model: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
@@ -57,7 +59,7 @@ export function machineInfo(): MachineInfo {
     os: `${platform()} ${release()} ${arch()}`,
     node: process.version,
     onnxruntime_node: pkgVersion('onnxruntime-node'),
-    transformers_js: pkgVersion('@huggingface/transformers'),
+    transformers_js: pkgVersion('@huggingface/transformers', compareDir()),
     transformers_js_onnxruntime_node: existsSync(tjsDir) ? pkgVersion('onnxruntime-node', tjsDir) : null,
     albert_pipeline: (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
     git_commit: commit,

@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { parseBenchArgs, REPO_ROOT } from './bench-args.js';
 import { chartFromResult, type ResultJson } from './charts.js';
+import { tjsInstalled, tjsMissingMessage } from './compare-install.js';
 import { machineInfo, round } from './machine.js';
 import { log } from './measure.js';
 import { compareMode, memoryMode, sweepMode } from './modes.js';
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (!/^[\w.-]+$/.test(args.name)) throw new Error(`--name ${JSON.stringify(args.name)}: letters, digits, '.', '_' and '-' only`);
   if (!existsSync(args.corpus)) throw new Error(`--corpus ${args.corpus}: no such file`);
+  // Before any work: (b) needs the optional install in bench/compare.
+  if (args.systems.includes('b') && !tjsInstalled()) {
+    process.stderr.write(`bench: ${tjsMissingMessage()}\n`);
+    process.exit(2);
+  }
   const work = mkdtempSync(join(tmpdir(), 'albert-bench-'));
   const started = new Date();
   try {

@@ -12,11 +12,14 @@
  * model load and one warm-up call. transformers.js runs its own onnxruntime-node (a
  * dependency of @huggingface/transformers, version in the results) with ORT's default
  * session options, and fetches every model output (last_hidden_state and pooler_output).
+ *
+ * transformers.js is not in the main install: it is the package in bench/compare
+ * (`npm run bench:install`), loaded here by path; see compare-install.ts.
  */
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { env, pipeline } from '@huggingface/transformers';
 import { childConfig, endOfMeasuredWork, finish, runChild, writeEmbeddings } from './child.js';
+import { loadTransformersJs } from './compare-install.js';
 import { readSubset } from './corpus.js';
 
 const cfg = childConfig();
@@ -40,6 +43,7 @@ function layOut(root: string): void {
 }
 
 runChild(async () => {
+  const { env, pipeline } = await loadTransformersJs();
   const root = join(cfg.work, 'tjs-models');
   layOut(root);
   env.allowRemoteModels = false;
