@@ -78,7 +78,11 @@ export class InferencePool {
     return this.pools.reduce((n, p) => n + p.threads.length, 0);
   }
 
-  /** Loads the model in one worker and reports its inputs, outputs and execution provider. */
+  /**
+   * Loads the model in one worker and reports its inputs, outputs and execution provider.
+   * Not under --batch-timeout: loading is not a batch, and stopping a worker inside ONNX
+   * Runtime's native session creation aborts the whole process.
+   */
   async describe(): Promise<DescribeResponse> {
     const results = await Promise.all(this.pools.map((p) => this.call<DescribeResponse>(p, { type: 'describe' }, [])));
     return results[0];
@@ -94,8 +98,9 @@ export class InferencePool {
     const i = await this.acquire();
     try {
       const batch = padBatch(rows, padId);
-      const request: InferRequest = { type: 'infer', batch, queuedAt: Date.now(), head, fault };
-      return await this.call<InferResponse>(this.pools[i], request, batchBuffers(batch));
+      const startedAt = new Float64Array(new SharedArrayBuffer(8));
+      const request: InferRequest = { type: 'infer', batch, queuedAt: Date.now(), startedAt, head, fault };
+      return await this.call<InferResponse>(this.pools[i], request, batchBuffers(batch), startedAt);
     } finally {
       this.inflight[i]--;
       // Wake everyone, in order: each rechecks, the first ones take the free slot and the
@@ -125,8 +130,9 @@ export class InferencePool {
     await Promise.all(this.pools.map((p) => p.destroy()));
   }
 
-  private async call<T>(pool: Piscina, task: unknown, transferList: ArrayBuffer[]): Promise<T> {
-    const signal = this.options.batchTimeoutMs > 0 ? AbortSignal.timeout(this.options.batchTimeoutMs) : undefined;
+  private async call<T>(pool: Piscina, task: unknown, transferList: ArrayBuffer[], startedAt?: Float64Array): Promise<T> {
+    const watch = startedAt && this.options.batchTimeoutMs > 0 ? batchDeadline(startedAt, this.options.batchTimeoutMs) : null;
+    const signal = watch?.signal;
     try {
       return (await pool.run(task, { transferList, signal })) as T;
     } catch (err) {
@@ -134,8 +140,28 @@ export class InferencePool {
         throw new WorkerError('ALB_WORKER_TIMEOUT', `batch exceeded --batch-timeout (${this.options.batchTimeoutMs} ms); its worker was stopped`, { timeoutMs: this.options.batchTimeoutMs });
       }
       throw toAlbertError(err);
+    } finally {
+      watch?.stop();
     }
   }
+}
+
+/**
+ * Aborts once the batch has run `timeoutMs` since the worker stamped its start. Checked a
+ * few times per timeout (at most once a second), so it fires up to a tick late: a timeout
+ * is a last resort, not a schedule.
+ */
+function batchDeadline(startedAt: Float64Array, timeoutMs: number): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    const t = startedAt[0];
+    if (t > 0 && Date.now() - t >= timeoutMs) {
+      clearInterval(timer);
+      controller.abort();
+    }
+  }, Math.min(1000, Math.max(10, timeoutMs / 10)));
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }
 
 function toAlbertError(err: unknown): AlbertError {

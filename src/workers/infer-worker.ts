@@ -53,11 +53,12 @@ async function describe(): Promise<DescribeResponse> {
   return { inputs: io(s.inputMetadata), outputs: io(s.outputMetadata), ep, fallbackReason };
 }
 
-async function infer({ batch, queuedAt, head: ref, fault }: InferRequest): Promise<unknown> {
-  const start = performance.now();
+async function infer({ batch, queuedAt, startedAt, head: ref, fault }: InferRequest): Promise<unknown> {
   const queueMs = Math.max(0, Date.now() - queuedAt);
-  if (fault) actOut(fault, batch.seqs[0]);
   const [{ session: s }, postprocess] = await Promise.all([session(), head(ref.module)]);
+  const start = performance.now();
+  startedAt[0] = Date.now();
+  if (fault) actOut(fault, batch.seqs[0]);
   const { B, S } = batch;
   const feeds = {
     input_ids: new ort.Tensor('int64', batch.inputIds, [B, S]),

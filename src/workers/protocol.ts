@@ -32,6 +32,13 @@ export interface InferRequest {
   fault: Fault | null;
   /** When the main thread queued the batch (ms since epoch), to measure queue wait. */
   queuedAt: number;
+  /**
+   * A Float64Array(1) on shared memory: the worker writes Date.now() into it when the batch
+   * starts running on a ready session. --batch-timeout counts from there, not from the
+   * queue, so neither waiting behind other batches nor a fresh worker loading its model
+   * (after a restart, on a busy machine) can time out a healthy batch.
+   */
+  startedAt: Float64Array;
 }
 
 export type WorkerRequest = DescribeRequest | InferRequest;

@@ -76,7 +76,7 @@ describe('worker faults', () => {
   it.each([
     ['throws', { ALBERT_FAULT_THROW_ROW: '137' }, 'ALB_WORKER_FAILED', []],
     ['exits', { ALBERT_FAULT_EXIT_ROW: '42' }, 'ALB_WORKER_EXITED', []],
-    ['hangs past --batch-timeout', { ALBERT_FAULT_HANG_ROW: '7' }, 'ALB_WORKER_TIMEOUT', ['--batch-timeout', '1', '--batch-tokens', '1024']],
+    ['hangs past --batch-timeout', { ALBERT_FAULT_HANG_ROW: '7' }, 'ALB_WORKER_TIMEOUT', ['--batch-timeout', '3', '--batch-tokens', '64']],
   ])('a worker that %s: the bad row is rejected, the others survive', async (_name, env, code, extra) => {
     const out = join(dir, `fault-${code}`);
     const input = join(dir, 'small.csv');

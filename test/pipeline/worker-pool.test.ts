@@ -40,3 +40,25 @@ describe('InferencePool', () => {
     expect(s.stats.splits).toBe(4);
   });
 });
+
+describe('--batch-timeout', () => {
+  // The clock starts when a worker starts the batch on a ready session. It used to start at
+  // submission, so on a busy machine a healthy batch waiting behind a hung one (or for a
+  // restarted worker to load its model) timed out as well, and stopping that worker inside
+  // ONNX Runtime's native code aborted the process.
+  it('times out only the hung batch, not the healthy one queued behind it', async () => {
+    const TIMEOUT = 1500;
+    const one = new InferencePool({ modelPath: join(TINY, 'albert-tiny', 'model.onnx'), devices: [{ ep: 'cpu', deviceId: 0, fallbackToCpu: false }], workersPerDevice: 1, intraOpThreads: 1, graphPooling: null, queuePerWorker: 2, batchTimeoutMs: TIMEOUT });
+    try {
+      const t0 = Date.now();
+      const hung = one.run([row(1, 6)], head, 0, 'hang').then(() => 'ran', (e: { code: string }) => e.code);
+      const healthy = one.run([row(2, 6)], head, 0).then((r) => [...r.seqs], (e: { code: string }) => e.code);
+      expect(await hung).toBe('ALB_WORKER_TIMEOUT');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(TIMEOUT);
+      // Queued for longer than the timeout (behind the hung batch, then the new worker's model load), yet it runs.
+      expect(await healthy).toEqual([2]);
+    } finally {
+      await one.close();
+    }
+  });
+});
