@@ -33,7 +33,8 @@ export async function runCliJob(task: TaskDefinition, input: string, cmd: Comman
     const summary = await runJob(task, { ...options, input, signal: controller.signal });
     if (!options.quiet || summary.status === 'interrupted') process.stderr.write(`${summaryLine(summary)}\n`);
     if (summary.status === 'interrupted') {
-      process.stderr.write(`albert: kept ${summary.rows_in} rows (${summary.rows_out} out, ${summary.rows_rejected} rejected) in ${summary.parts} parts; rerun the same command with --resume to do the rest\n`);
+      const n = (x: number) => x.toLocaleString('en-US');
+      process.stderr.write(`albert: kept ${n(summary.rows_in)} rows (${n(summary.rows_out)} out, ${n(summary.rows_rejected)} rejected) in ${summary.parts} part${summary.parts === 1 ? '' : 's'}; rerun the same command with --resume to do the rest\n`);
       process.exitCode = 130;
     }
   } finally {

@@ -98,11 +98,63 @@ export function summarize(m: Manifest, out: string, extra: { alreadyComplete?: b
 
 const n = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-/** The one-line summary printed at the end of a job. */
+/** The stage that held the job back, and the share its rule measured (0–1); see {@link bottleneck}. */
+export type Bottleneck =
+  | { stage: 'inference' | 'postprocessing'; queuedShare: number }
+  | { stage: 'reading' | 'tokenizing' | 'writing'; mainShare: number; queuedShare: number };
+
+/**
+ * A batch that waited this share of its time in the pool for a worker (or more) means the
+ * workers were busy. With the queue full, each batch waits behind `queuePerWorker` (2 on
+ * CPU, 3 on CUDA) others, about 67–75%; with the workers starved, close to 0%.
+ */
+const WORKERS_BUSY_SHARE = 1 / 3;
+
+/**
+ * Which stage held the job back, from its stage times. The times are not all comparable:
+ * read, tokenize and write run on the main thread, one after another, while infer and post
+ * run in the workers, in parallel and summed over them, so "the biggest number" would
+ * always be inference on a pool of several workers. The rule instead asks whether the
+ * workers had work waiting: `queueMs` is how long batches waited in the pool's queue for a
+ * free worker. If batches waited at least a third of their time in the pool, the workers
+ * were the limit: inference (or post-processing, if that took longer). Otherwise the
+ * workers were waiting for the main thread, and the bottleneck is its largest stage.
+ * Null when no batch ran.
+ *
+ * @example
+ * ```ts
+ * bottleneck({ readMs: 200, tokenizeMs: 900, queueMs: 40_000, inferMs: 20_000, postMs: 500, writeMs: 300 });
+ * // { stage: 'inference', queuedShare: 0.66... }
+ * ```
+ */
+export function bottleneck(st: StageTimes): Bottleneck | null {
+  const worker = st.inferMs + st.postMs;
+  if (!(worker > 0)) return null;
+  const queuedShare = st.queueMs / (st.queueMs + worker);
+  if (queuedShare >= WORKERS_BUSY_SHARE) return { stage: st.postMs > st.inferMs ? 'postprocessing' : 'inference', queuedShare };
+  const main = [
+    ['reading', st.readMs],
+    ['tokenizing', st.tokenizeMs],
+    ['writing', st.writeMs],
+  ] as const;
+  const total = st.readMs + st.tokenizeMs + st.writeMs;
+  const [stage, ms] = main.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return { stage, mainShare: total > 0 ? ms / total : 0, queuedShare };
+}
+
+/** The bottleneck as the summary line says it. */
+export function bottleneckText(b: Bottleneck): string {
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  if ('mainShare' in b) return `bottleneck: ${b.stage} (${pct(b.mainShare)} of main-thread time; batches waited ${pct(b.queuedShare)} of their pool time for a worker)`;
+  return `bottleneck: ${b.stage} (batches waited ${pct(b.queuedShare)} of their pool time for a free worker)`;
+}
+
+/** The one-line summary printed at the end of a job, ending with its bottleneck when batches ran. */
 export function summaryLine(s: JobSummary): string {
   if (s.alreadyComplete) return `${s.task}: ${s.out} already holds a complete job (${n.format(s.rows_out)} rows); nothing to do`;
   const head = s.status === 'interrupted' ? `${s.task}: interrupted after` : `${s.task}:`;
   const rej = s.rows_rejected > 0 ? ` (${n.format(s.rows_rejected)} rejected: ${Object.entries(s.rejects_by_code).map(([k, v]) => `${k} ${v}`).join(', ')}; see ${REJECTS_FILE})` : '';
   const ep = s.fallback_reason ? `${s.execution_provider} (fallback)` : s.execution_provider;
-  return `${head} ${n.format(s.rows_in)} rows in, ${n.format(s.rows_out)} out${rej} · ${s.parts} part${s.parts === 1 ? '' : 's'} in ${s.out} · ${formatDuration(s.elapsed_s)} · ${n.format(s.docs_per_s)} docs/s · ${n.format(s.tokens_per_s)} tok/s · ${ep}`;
+  const limit = bottleneck(s.stages_ms);
+  return `${head} ${n.format(s.rows_in)} rows in, ${n.format(s.rows_out)} out${rej} · ${s.parts} part${s.parts === 1 ? '' : 's'} in ${s.out} · ${formatDuration(s.elapsed_s)} · ${n.format(s.docs_per_s)} docs/s · ${n.format(s.tokens_per_s)} tok/s · ${ep}${limit ? ` · ${bottleneckText(limit)}` : ''}`;
 }

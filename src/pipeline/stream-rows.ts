@@ -45,7 +45,17 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
   const { source, committer, stages } = run;
   const accounting = new RowAccounting(job.onError, job.maxRejects);
   const scheduler = new Scheduler(ctx.pool, plan.head, ctx.tokenizer.special.pad, ctx.faults);
-  const snapshot = (): ProgressSnapshot => ({ ...accounting.live, elapsedMs: Date.now() - run.startedAt, bytesRead: source.bytesRead(), totalBytes: source.totalBytes ?? null });
+  // The bytes and tokens of the windows tokenized so far: the progress meter splits the
+  // bytes by tokens done, since rows run longest first within a window (see progress-bytes.ts).
+  const tokenized = { bytes: 0, tokens: 0 };
+  const snapshot = (): ProgressSnapshot => ({
+    ...accounting.live,
+    elapsedMs: Date.now() - run.startedAt,
+    bytesRead: source.bytesRead(),
+    totalBytes: source.totalBytes ?? null,
+    bytesTokenized: tokenized.bytes,
+    tokensTokenized: tokenized.tokens,
+  });
   const progress = new ProgressReporter(ctx.taskName, job.log, snapshot, !job.quiet);
 
   let failure: unknown = null;
@@ -70,6 +80,10 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
       halted,
       fail,
       onBatch: () => run.onBatch?.(snapshot()),
+      onTokenized: (win, tokens) => {
+        tokenized.bytes = Math.max(tokenized.bytes, win.bytesEnd);
+        tokenized.tokens += tokens;
+      },
     });
   // Windows are emitted in order: after a cut one, nothing may be committed, or the parts
   // would skip its rows.
@@ -101,6 +115,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
       win.addRow(item);
     }
     if (win.size >= job.windowRows) {
+      win.bytesEnd = source.bytesRead();
       queue.launch(win);
       open.window = null;
     }
@@ -123,7 +138,10 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
   }
   // A window still filling when a stop came is partial: it is dropped, not committed short,
   // so a resumed job forms the very windows (and batches) of an uninterrupted one.
-  if (open.window && ended) queue.launch(open.window);
+  if (open.window && ended) {
+    open.window.bytesEnd = source.bytesRead();
+    queue.launch(open.window);
+  }
   await queue.drain();
   progress.stop();
 

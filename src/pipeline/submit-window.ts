@@ -23,6 +23,8 @@ export interface SubmitDeps {
   fail(err: unknown): void;
   /** After each batch's rows are accounted for. */
   onBatch(): void;
+  /** Once the window is tokenized, with the tokens of the rows that will be sent (progress: bytes done by tokens). */
+  onTokenized(win: Window, tokens: number): void;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function submitWindow(win: Window, d: SubmitDeps): Promise<void> {
     if (problem) rejectRow(e.seq, 'tokenize', problem);
     return !problem;
   });
+  d.onTokenized(win, accepted.reduce((n, e) => n + e.ids.length, 0));
   const idOf = (seq: number) => byId.get(seq)!.id;
   for (const batch of cutBatches(accepted, d.batchTokens)) {
     if (d.halted()) {

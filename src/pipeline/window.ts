@@ -23,6 +23,8 @@ export class Window {
   emitted!: Promise<void>;
   /** Byte offset of the first row of the next window, once that row was read. */
   nextOffset: number | null = null;
+  /** The source's bytesRead() when the window was launched: where its bytes end, to within a read chunk (progress only). */
+  bytesEnd = 0;
   /**
    * Set when a stop (signal) kept some of its batches from being sent: the window can never
    * be complete, so neither it nor any window after it may be committed.

@@ -150,7 +150,7 @@ describe('signals from the CLI', () => {
     const m = readManifestJson(out);
     expect(m.status).toBe('interrupted');
     expect(m.rows_in % WINDOW_ROWS).toBe(0);
-    expect(job.stderr()).toContain(`kept ${m.rows_in} rows`);
+    expect(job.stderr()).toContain(`kept ${m.rows_in.toLocaleString('en-US')} rows`);
     expect(job.stderr()).toContain('--resume');
     const r = await runCli(['embed', corpus, '--out', out, ...cliFlags(), '--resume']);
     expect(r.code, r.stderr).toBe(0);
