@@ -135,7 +135,7 @@ function parseHeader(span: RecordSpan | undefined, format: CsvFormat, options: R
       });
     }
     if (index < 0 && required) {
-      throw new InputError(InputErrorCode.MISSING_COLUMN, `the header has no column ${JSON.stringify(column)} (${option}); columns found: ${JSON.stringify(columns)}`, {
+      throw new InputError(InputErrorCode.MISSING_COLUMN, `the header has no column ${JSON.stringify(column)} (${option}); columns found: ${JSON.stringify(columns)}${delimiterHint(columns, format)}`, {
         column,
         option,
         columns: [...columns],
@@ -150,6 +150,19 @@ function parseHeader(span: RecordSpan | undefined, format: CsvFormat, options: R
     idIndex: find(options.idColumn, '--id-column', options.idColumnRequired),
     end: span.next,
   };
+}
+
+/**
+ * A header read as one column that the other delimiter would split: a TSV named `.csv`
+ * (or a CSV passed with `--format tsv`). Said, never acted on: guessing a format from one
+ * line would read some files wrongly and silently.
+ */
+function delimiterHint(columns: readonly string[], format: CsvFormat): string {
+  if (columns.length !== 1) return '';
+  const [only] = columns;
+  if (format === 'csv' && only.includes('\t') && !only.includes(',')) return '; the header looks tab-separated: pass --format tsv';
+  if (format === 'tsv' && only.includes(',') && !only.includes('\t')) return '; the header looks comma-separated: pass --format csv';
+  return '';
 }
 
 /** Turns spans into items, numbering them; holds the header and the seq counter. */

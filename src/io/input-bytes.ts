@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
+import { decideCompression, decompressChunks, MAGIC_BYTES, type Compression } from './compression.js';
 import { InputErrorCode, unreadable } from './read-errors.js';
 
 /**
@@ -17,7 +18,11 @@ export interface InputBytes {
   readonly size: number | undefined;
   /** Whether `chunks` accepts an offset other than 0. */
   readonly seekable: boolean;
+  /** The compression `chunks` inflates (its offsets are then of the inflated bytes), or null. */
+  readonly compression: Compression | null;
   chunks(from: number): AsyncIterable<Buffer>;
+  /** Bytes of the input itself (compressed bytes, when it is compressed) taken by `chunks` so far. */
+  inputBytesRead?(): number;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,7 @@ export async function openFileInput(path: string): Promise<InputBytes> {
       name,
       size: regular ? stat.size : undefined,
       seekable: regular,
+      compression: null,
       chunks: (from) => fileChunks(handle, name, regular ? from : null),
       close: () => handle.close().catch(() => undefined),
     };
@@ -88,6 +94,7 @@ export function streamInput(stream: Readable | AsyncIterable<unknown>, name = 's
     name,
     size: undefined,
     seekable: false,
+    compression: null,
     chunks: (from) => {
       if (from !== 0 || used) throw new Error(`input ${name} can be read once, from its start`);
       used = true;
@@ -111,5 +118,66 @@ async function* streamChunks(stream: AsyncIterable<unknown>, name: string): Asyn
     }
   } catch (err) {
     throw err instanceof InputError ? err : unreadable(name, err);
+  }
+}
+
+/**
+ * The input as its bytes say: inflated when they are gzip (or zstd), whatever the name
+ * says (`named`, from the extension, must agree with the bytes). Looks at the first bytes
+ * of a file with a read at offset 0; a pipe's first chunks are kept and handed out again.
+ * A compressed input can be read from its start only (a compressed stream has no record
+ * offsets to seek to), as many times as a file can.
+ */
+export async function withDecompression(raw: InputBytes, named: Compression | null): Promise<InputBytes> {
+  const head: Buffer[] = [];
+  let rest: AsyncIterator<Buffer> | undefined;
+  const first = raw.chunks(0)[Symbol.asyncIterator]();
+  let got = 0;
+  while (got < MAGIC_BYTES) {
+    const next = await first.next();
+    if (next.done) break;
+    head.push(next.value);
+    got += next.value.length;
+  }
+  if (raw.seekable) await first.return?.(undefined);
+  else rest = first;
+  const compression = decideCompression(raw.name, named, Buffer.concat(head));
+  // A pipe was read from already: its chunks start with the ones looked at.
+  let replayed = false;
+  const fromStart = (): AsyncIterable<Buffer> => {
+    if (raw.seekable) return raw.chunks(0);
+    if (replayed) throw new Error(`input ${raw.name} can be read once, from its start`);
+    replayed = true;
+    return replay(head, rest as AsyncIterator<Buffer>);
+  };
+  if (compression === null) {
+    if (raw.seekable) return raw;
+    return { ...raw, chunks: (from) => (from === 0 ? fromStart() : raw.chunks(from)) };
+  }
+  let taken = 0;
+  return {
+    name: raw.name,
+    size: raw.size,
+    seekable: false,
+    compression,
+    chunks: (from) => {
+      if (from !== 0) throw new Error(`input ${raw.name} is ${compression}-compressed: it can be read from its start only`);
+      return decompressChunks(fromStart(), compression, raw.name, (n) => (taken = n));
+    },
+    inputBytesRead: () => taken,
+    close: () => raw.close(),
+  };
+}
+
+async function* replay(head: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  try {
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await rest.return?.(undefined);
   }
 }

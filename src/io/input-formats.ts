@@ -1,4 +1,6 @@
+import { extname } from 'node:path';
 import { optionError } from '../errors.js';
+import { compressionOfName } from './compression.js';
 import { readCsv, readCsvHeader } from './csv-reader.js';
 import type { InputBytes } from './input-bytes.js';
 import { readJsonl } from './jsonl-reader.js';
@@ -48,6 +50,19 @@ export const INPUT_FORMAT_NAMES = Object.freeze(Object.keys(INPUT_FORMATS) as In
 export function formatOfExtension(ext: string): InputFormat | undefined {
   const e = ext.toLowerCase();
   return INPUT_FORMAT_NAMES.find((f) => (INPUT_FORMATS[f].extensions as readonly string[]).includes(e));
+}
+
+/**
+ * The format a file name selects, looking through a compression extension.
+ *
+ * @example
+ * ```ts
+ * formatOfName('docs.csv.gz'); // 'csv'
+ * formatOfName('docs.gz');     // undefined: pass --format
+ * ```
+ */
+export function formatOfName(name: string): InputFormat | undefined {
+  return formatOfExtension(extname(compressionOfName(name).inner));
 }
 
 function from(bytes: InputBytes, range: ReadRange, offset: number) {

@@ -47,6 +47,14 @@ export const InputErrorCode = {
   BAD_HEADER: 'ALB_INPUT_BAD_HEADER',
   /** No `--format` and none can be inferred (stdin, a stream, an unknown extension). */
   FORMAT_UNKNOWN: 'ALB_INPUT_FORMAT_UNKNOWN',
+  /** The files of a folder or glob have extensions of more than one format, and no `--format`. */
+  FORMAT_MIXED: 'ALB_INPUT_FORMAT_MIXED',
+  /** A folder or glob input has no input files. */
+  NO_FILES: 'ALB_INPUT_NO_FILES',
+  /** A compressed input is not what its name says, or its data is corrupt or truncated. */
+  COMPRESSED_INVALID: 'ALB_INPUT_COMPRESSED_INVALID',
+  /** The input's compression cannot be inflated by this Node.js (zstd before 22.15). */
+  COMPRESSION_UNSUPPORTED: 'ALB_INPUT_COMPRESSION_UNSUPPORTED',
 } as const;
 export type InputErrorCode = (typeof InputErrorCode)[keyof typeof InputErrorCode];
 

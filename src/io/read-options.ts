@@ -1,14 +1,16 @@
-import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, optionError } from '../errors.js';
 import { checkKnownKeys, intOption } from '../options.js';
-import { formatOfExtension, INPUT_FORMAT_NAMES, INPUT_FORMATS, type InputFormat, type ReadRange } from './input-formats.js';
+import { formatOfName, INPUT_FORMAT_NAMES, INPUT_FORMATS, type InputFormat, type ReadRange } from './input-formats.js';
 import { InputErrorCode } from './read-errors.js';
 import type { ReaderOptions } from './reader-input.js';
 
 /** How records are read, whatever the input: what a job (and each of its shards) shares. */
 export interface ReadOptions {
-  /** Default: from each input's extension (`.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.txt`); required for stdin and streams. */
+  /**
+   * Default: from each input's extension (`.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.txt`, also
+   * under a compression extension: `.csv.gz`); required for stdin and streams.
+   */
   format?: InputFormat;
   /** CSV/TSV column or JSONL field holding the text. Default `text`. */
   textColumn?: string;
@@ -28,11 +30,19 @@ export interface ReadOptions {
 
 /** What to read and how. Only `input` is required. */
 export interface ReadSourceOptions extends ReadOptions {
-  /** A file path, `-` for stdin, or (API only) a readable byte stream. */
+  /**
+   * A file path (plain, or gzip/zstd-compressed: told by its bytes), a folder or a glob
+   * (`data/*.jsonl`: its files, read as one input), `-` for stdin, or (API only) a
+   * readable byte stream.
+   */
   input: string | Readable;
-  /** Files only: read records from this offset, which must be a record boundary (a row's `offset`). */
+  /**
+   * Files only: read records from this offset, which must be a record boundary (a row's
+   * `offset`; of a folder or glob, in its files laid end to end). Not for a compressed
+   * file, which is read whole.
+   */
   startOffset?: number;
-  /** Files only: stop before any record that starts at or after this offset. */
+  /** Files only: stop before any record that starts at or after this offset. Not for a folder or glob, nor a compressed file (but its size). */
   endOffset?: number;
   /** `seq` of the first record read. Default 0; with `startOffset`, the seq of the record there. */
   firstSeq?: number;
@@ -149,7 +159,7 @@ function checkPairs(read: ResolvedReadOptions, format: InputFormat): void {
 
 function inferFormat(input: string | Readable, isStream: boolean): InputFormat {
   const name = isStream ? 'a stream' : input === '-' ? 'stdin' : JSON.stringify(input);
-  const inferred = isStream || input === '-' ? undefined : formatOfExtension(extname(input as string));
+  const inferred = isStream || input === '-' ? undefined : formatOfName(input as string);
   if (inferred !== undefined) return inferred;
   const why = isStream || input === '-' ? `the format of ${name} cannot be inferred` : `the format of ${name} cannot be inferred from its extension`;
   throw new InputError(InputErrorCode.FORMAT_UNKNOWN, `${why}; pass --format (${INPUT_FORMAT_NAMES.join(', ')})`, { input: name, option: FLAGS.format });

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { optionError, OptionError } from '../errors.js';
 import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type OutputFormat, type OutputFormatEntry } from '../io/output-formats.js';
+import { expandInput, type InputSet } from '../io/input-files.js';
 import { READ_OPTION_KEYS, resolveReadOptions, type ReadOptions, type ResolvedReadOptions } from '../io/read-options.js';
 import { boolOption, checkKnownKeys, choiceOption, intOption, splitKeys, stringOption } from '../options.js';
 import type { ProgressSnapshot } from './progress.js';
@@ -9,7 +10,10 @@ import { parseDevice, providerOf, type DeviceChoice, type DeviceSpec } from '../
 
 /** Options every task shares. All optional except `input` and `out`; see `albert embed --help`. */
 export interface JobOptions extends ReadOptions, DeviceOptions {
-  /** A file path, `-` for stdin, or a readable stream. */
+  /**
+   * A file path (gzip-compressed too), a folder or a glob (`data/*.jsonl`: its files, as
+   * one input), `-` for stdin, or a readable stream.
+   */
   input?: string | Readable;
   /** Output directory for the part files, `manifest.json` and `rejects.jsonl`. */
   out?: string;
@@ -67,6 +71,12 @@ export interface ResolvedDeviceOptions {
 
 export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly input: string | Readable;
+  /**
+   * A folder or glob input: its files, listed once when the job starts. What the job
+   * reads and its fingerprint records, so a resume on other files is refused. Null for
+   * one file, stdin or a stream.
+   */
+  readonly inputFiles: InputSet | null;
   readonly out: string;
   readonly model: string | null;
   /** How records are read: what openSource and the shard planner use as it is. */
@@ -112,7 +122,8 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
   if (typeof o.input !== 'string' && typeof (o.input as Readable).pipe !== 'function') throw optionError('input', o.input, 'a file path or a readable stream');
   if (typeof o.out !== 'string' || o.out === '') throw optionError('--out', o.out, 'an output directory');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw optionError('onProgress', o.onProgress, 'a function');
-  const [read] = splitKeys(o as Record<string, unknown>, READ_OPTION_KEYS);
+  const [readKeys] = splitKeys(o as Record<string, unknown>, READ_OPTION_KEYS);
+  const read = resolveReadOptions(readKeys);
   const device = resolveDeviceOptions(o);
   const defaults = providerOf(device.device).defaults(availableParallelism());
   const windowRows = intOption('--window-rows', o.windowRows, defaults.windowRows, 1, 1 << 24);
@@ -123,9 +134,11 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
   const resolved: ResolvedJobOptions = {
     ...device,
     input: o.input,
+    // Listed here, before the model loads: a folder without input files fails at once.
+    inputFiles: typeof o.input === 'string' ? expandInput(o.input, read.format) : null,
     out: o.out,
     model: stringOption('--model', o.model, null),
-    read: resolveReadOptions(read),
+    read,
     output: OUTPUT_FORMATS[choiceOption('--output-format', o.outputFormat, OUTPUT_FORMAT_NAMES, 'arrow')],
     maxLength: o.maxLength === undefined ? null : intOption('--max-length', o.maxLength, 0, 2, 1 << 20),
     batchTokens: intOption('--batch-tokens', o.batchTokens, defaults.batchTokens, 2, 1 << 30),

@@ -41,7 +41,8 @@ export interface Manifest {
   /** Everything that determines the output bytes; --resume refuses a job whose fingerprint differs. */
   fingerprint: Record<string, unknown>;
   model: { name: string; sha256: string; execution_provider: string; fallback_reason: string | null };
-  input: { path: string | null; bytes: number | null };
+  /** `files`: a folder or glob input, its files (names in `path`, the folder) and sizes. */
+  input: { path: string | null; bytes: number | null; files?: Array<{ name: string; bytes: number }> };
   parts: PartEntry[];
   /** Where the next part starts: input row and, when known, its byte offset. */
   next: { seq: number; offset: number | null };

@@ -4,11 +4,13 @@ import type { ResolvedJobOptions } from './job-options.js';
 /**
  * Opens the job's input where the job stands, with the job's read options as they are. A
  * resumed job whose manifest knows the byte offset of its next row seeks there; otherwise
- * (stdin, or the offset unknown) it reads from the start and the caller skips rows before
- * `next.seq`. A shard reads its own input's byte range.
+ * (stdin, a compressed input, whose rows have no offsets, or the offset unknown) it reads
+ * from the start and the caller skips rows before `next.seq`. A folder or glob is read as
+ * the files the job listed when it started (`inputFiles`, what its fingerprint records);
+ * its offsets run across the files. A shard reads its own input's byte range.
  */
 export async function openSource(
-  job: Pick<ResolvedJobOptions, 'input' | 'read'>,
+  job: Pick<ResolvedJobOptions, 'input' | 'read' | 'inputFiles'>,
   next: { seq: number; offset: number | null },
   shard?: { input: string; startOffset: number; endOffset: number; firstSeq: number },
 ): Promise<Source> {
@@ -18,7 +20,7 @@ export async function openSource(
     source = openReadSource(shard.input, job.read, { ...resumeAt, endOffset: shard.endOffset });
   } else {
     const seekable = typeof job.input === 'string' && job.input !== '-';
-    source = openReadSource(job.input, job.read, seekable && next.seq > 0 && next.offset !== null ? { startOffset: next.offset, firstSeq: next.seq } : {});
+    source = openReadSource(job.inputFiles ?? job.input, job.read, seekable && next.seq > 0 && next.offset !== null ? { startOffset: next.offset, firstSeq: next.seq } : {});
   }
   await source.open();
   return source;

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
+import { OutputError } from '../errors.js';
+import { filesDifference, type InputSet } from '../io/input-files.js';
 import { inputIdentity, openJobContext } from './job-context.js';
 import type { JobOptions } from './job-options.js';
 import { newManifest, resumeManifest, summarize, type JobSummary } from './job-summary.js';
+import type { Manifest } from './manifest.js';
 import { openSource } from './open-source.js';
 import { prepareOutputDir } from './output-dir.js';
 import { PartCommitter } from './part-committer.js';
@@ -27,10 +30,14 @@ export async function runJob<O>(task: TaskDefinition<O>, options: JobOptions & R
     const { job } = ctx;
     const out = resolve(job.out);
     const prior = await prepareOutputDir(out, job);
-    const fingerprint = { ...ctx.fingerprint, input: inputIdentity(job.input), part_rows: job.partRows };
+    const files = job.inputFiles;
+    // A folder or glob: its files' names and sizes shape the output too (seq runs across them).
+    const fingerprint = { ...ctx.fingerprint, input: inputIdentity(job.input), ...(files ? { input_files: fileList(files) } : {}), part_rows: job.partRows };
+    if (prior && files) checkSameFiles(prior, files, out);
     const manifest = prior
       ? resumeManifest(prior, fingerprint, out)
       : newManifest({ task: task.name, toolVersion: ctx.toolVersion, fingerprint, spec: ctx.spec, ep: ctx.described.ep, fallbackReason: ctx.described.fallbackReason, input: job.input });
+    if (!prior && files) manifest.input = { path: files.dir, bytes: files.bytes, files: fileList(files) };
     if (prior?.status === 'complete') return summarize(manifest, out, { alreadyComplete: true });
     const priorElapsed = manifest.elapsed_s;
     const stages = emptyStages();
@@ -69,4 +76,21 @@ export async function runJob<O>(task: TaskDefinition<O>, options: JobOptions & R
   } finally {
     await ctx.close();
   }
+}
+
+function fileList(set: InputSet): Array<{ name: string; bytes: number }> {
+  return set.files.map((f) => ({ name: f.name, bytes: f.bytes }));
+}
+
+/** Says which files changed, rather than two lists of them (resumeManifest would, in JSON). */
+function checkSameFiles(prior: Manifest, set: InputSet, out: string): void {
+  const was = prior.fingerprint.input_files;
+  if (!Array.isArray(was)) return;
+  const d = filesDifference(was as Array<{ name: string; bytes: number }>, fileList(set));
+  if (d === null) return;
+  throw new OutputError(
+    'ALB_RESUME_MISMATCH',
+    `--resume: the job in ${out} was started on ${was.length} files of ${JSON.stringify(set.input)}, this run finds ${set.files.length}, and they differ: ${d}; resume on the same files, or --overwrite to start over`,
+    { option: '--resume', key: 'input_files' },
+  );
 }

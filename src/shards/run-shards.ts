@@ -1,6 +1,7 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OutputError, optionError } from '../errors.js';
+import { expandInput } from '../io/input-files.js';
 import { openJobContext, type JobContext } from '../pipeline/job-context.js';
 import { splitTaskOptions } from '../pipeline/task-options.js';
 import type { JobOptions } from '../pipeline/job-options.js';
@@ -55,7 +56,9 @@ export async function planFor(ctx: JobContext, out: string, inputs: readonly str
     throw optionError('--shard-rows', shardRows, `a multiple of --window-rows (${ctx.job.windowRows}), so every shard batches exactly as one job over the whole input would`);
   }
   const run = s.run ?? 'run';
-  const want = { run, inputs, shardRows, shardBytes, fingerprint: ctx.fingerprint };
+  // A folder or glob is planned as its files, each cut on its own (and a compressed one whole).
+  const files = inputs.flatMap((input) => expandInput(input, ctx.job.read.format)?.files.map((f) => f.path) ?? [input]);
+  const want = { run, inputs: files, shardRows, shardBytes, fingerprint: ctx.fingerprint };
   return loadOrCreatePlan(out, () => planShards({ ...want, read: ctx.job.read }), want);
 }
 

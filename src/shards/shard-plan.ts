@@ -7,7 +7,10 @@ import { toOutputError } from '../io/output-errors.js';
 import { openReadSource, type ResolvedReadOptions } from '../io/read-source.js';
 import { fingerprintDifference } from '../pipeline/manifest.js';
 
-/** One shard: a byte range of one input, aligned to record starts, with the seqs it holds. */
+/**
+ * One shard: a byte range of one input, aligned to record starts, with the seqs it holds.
+ * A compressed input has no record offsets, so it is one shard, from 0 to its size.
+ */
 export interface ShardSpec {
   /** Stable id, `<run>-shard-00042`. */
   id: string;
@@ -71,6 +74,14 @@ export async function planShards(o: {
     await source.open();
     const bytes = source.totalBytes ?? 0;
     inputs.push({ path, bytes });
+    if (source.compression !== null) {
+      // Its rows have no offsets to cut at: the whole file is one shard, read from its start.
+      let rows = 0;
+      for await (const batch of source.batches()) rows += batch.length;
+      if (rows > 0) shards.push({ id: shardId(o.run, shards.length), index: shards.length, input: path, startOffset: 0, endOffset: bytes, firstSeq: seq, rows });
+      seq += rows;
+      continue;
+    }
     let open: ShardSpec | null = null;
     for await (const batch of source.batches()) {
       for (const item of batch) {

@@ -61,7 +61,7 @@ describe('--device', () => {
       expect(m.model.execution_provider).toBe('cpu');
       expect(m.model.fallback_reason).toMatch(/CUDA execution provider could not start/);
       expect(r.stderr).toContain('--device auto: CUDA execution provider could not start');
-      expect(r.stderr).toMatch(/· cpu \(fallback\)$/m);
+      expect(r.stderr).toMatch(/· cpu \(fallback\)( · bottleneck: .*)?$/m);
     }
   });
 

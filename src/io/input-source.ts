@@ -1,0 +1,159 @@
+import { AlbertError, optionError } from '../errors.js';
+import { compressionOfName, type Compression } from './compression.js';
+import { openFileInput, stdinInput, streamInput, withDecompression, type InputBytes } from './input-bytes.js';
+import { INPUT_FORMATS } from './input-formats.js';
+import type { ResolvedReadSource } from './read-options.js';
+import type { ItemBatch } from './reader-input.js';
+import type { SourceItem } from './row.js';
+
+/**
+ * An input being read: iterate it for items, in seq order, each record exactly one
+ * {@link SourceItem} (a row or a reject). Single use. Whole-input failures (unreadable
+ * input, CSV header without the text column) are {@link InputError}s thrown by `open()`
+ * or at the first item; a bad record never throws.
+ */
+export interface Source extends AsyncIterable<SourceItem> {
+  readonly options: ResolvedReadSource;
+  /**
+   * Bytes in the range being read (file size or `endOffset`, minus `startOffset`), once
+   * `open()` has resolved; undefined for a pipe. The header counts when read from offset 0.
+   * A compressed input counts its compressed bytes; a folder or glob, all its files'.
+   */
+  readonly totalBytes: number | undefined;
+  /**
+   * Bytes of the range the reader has consumed so far; it advances a chunk (128 KiB) at a
+   * time. With `endOffset`, the last record may run past it, so this can exceed `totalBytes`.
+   * A compressed input counts the compressed bytes taken so far.
+   */
+  bytesRead(): number;
+  /**
+   * The compression the input was inflated from, once `open()` has resolved: from the
+   * bytes, whatever the extension says. Items of a compressed input have no `offset`
+   * (a compressed stream has no byte positions to seek to). Null for plain inputs and
+   * for a folder or glob (whose files each have their own).
+   */
+  readonly compression: Compression | null;
+  /** Opens the input and reads up to the first batch, so whole-input errors surface here. Idempotent. */
+  open(): Promise<void>;
+  /** The source itself, for callers that keep the iterable apart from the progress calls. */
+  readonly items: AsyncIterable<SourceItem>;
+  /** The items in batches of one input chunk each: one await per batch instead of per item. */
+  batches(): AsyncIterable<readonly SourceItem[]>;
+  /** Stops reading and releases the input. Idempotent; needed only when iteration did not finish. */
+  close(): Promise<void>;
+}
+
+/** One input: a file (plain or compressed), stdin or a stream. */
+export class InputSource implements Source {
+  totalBytes: number | undefined;
+  compression: Compression | null = null;
+  private bytes: InputBytes | undefined;
+  private batchesOf: AsyncGenerator<ItemBatch> | undefined;
+  private first: IteratorResult<ItemBatch> | undefined;
+  private opening: Promise<void> | undefined;
+  private position: number;
+  private claimed = false;
+  private closed = false;
+
+  constructor(readonly options: ResolvedReadSource) {
+    this.position = options.startOffset;
+  }
+
+  get items(): AsyncIterable<SourceItem> {
+    return this;
+  }
+
+  bytesRead(): number {
+    return this.position - this.options.startOffset;
+  }
+
+  open(): Promise<void> {
+    this.opening ??= this.start();
+    return this.opening;
+  }
+
+  private async start(): Promise<void> {
+    const { input, startOffset, endOffset } = this.options;
+    const raw = typeof input !== 'string' ? streamInput(input) : input === '-' ? stdinInput() : await openFileInput(input);
+    this.bytes = raw;
+    try {
+      const bytes = await withDecompression(raw, typeof input === 'string' && input !== '-' ? compressionOfName(input).compression : null);
+      this.bytes = bytes;
+      this.compression = bytes.compression;
+      if (bytes.compression !== null) {
+        this.checkWholeRange(bytes);
+        this.totalBytes = bytes.size;
+      } else if (bytes.size !== undefined) {
+        if (startOffset > bytes.size) throw optionError('--start-offset', startOffset, `an offset within ${bytes.name} (${bytes.size} bytes)`);
+        this.totalBytes = Math.min(endOffset ?? bytes.size, bytes.size) - startOffset;
+      }
+      if ((startOffset > 0 || endOffset !== undefined) && !bytes.seekable && bytes.compression === null) {
+        throw optionError(startOffset > 0 ? '--start-offset' : '--end-offset', startOffset > 0 ? startOffset : endOffset, `no value: ${bytes.name} is not a regular file`);
+      }
+      this.batchesOf = await this.reader(bytes);
+      this.first = await this.batchesOf.next();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /**
+   * A compressed input is read whole: its offsets are positions in the inflated bytes,
+   * which no seek in the file can reach. A range that covers the whole file (start 0, end
+   * at or past its size: what a shard plan gives a compressed file) is the whole file.
+   */
+  private checkWholeRange(bytes: InputBytes): void {
+    const { startOffset, endOffset } = this.options;
+    const why = `${bytes.name} is ${bytes.compression}-compressed, and a compressed stream can only be read whole, from its start (a shard plan gives a compressed file to one shard; a resumed job re-reads it and skips the committed rows)`;
+    if (startOffset > 0) throw optionError('--start-offset', startOffset, `no value (or 0): ${why}`);
+    if (endOffset !== undefined && (bytes.size === undefined || endOffset < bytes.size)) {
+      throw optionError('--end-offset', endOffset, `no value, or the file's size (${bytes.size ?? 'unknown'} bytes): ${why}`);
+    }
+  }
+
+  private reader(bytes: InputBytes): Promise<AsyncGenerator<ItemBatch>> {
+    const range = bytes.compression === null ? this.options : { startOffset: 0, endOffset: undefined, firstSeq: this.options.firstSeq };
+    return INPUT_FORMATS[this.options.format].read(bytes, range, this.options);
+  }
+
+  async *batches(): AsyncGenerator<readonly SourceItem[]> {
+    if (this.claimed) throw new AlbertError('ALB_SOURCE_REUSED', 'a Source can be iterated once; call readSource() again');
+    this.claimed = true;
+    await this.open();
+    const batches = this.batchesOf as AsyncGenerator<ItemBatch>;
+    const bytes = this.bytes as InputBytes;
+    const compressed = bytes.compression !== null;
+    try {
+      let next = this.first as IteratorResult<ItemBatch>;
+      this.first = undefined;
+      while (!next.done) {
+        const { items } = next.value;
+        if (compressed) {
+          // Offsets in the inflated bytes are no file positions: leave them out, so a
+          // resume re-reads from the start (and skips) instead of seeking to a wrong byte.
+          for (const item of items) item.offset = undefined;
+          this.position = (bytes.inputBytesRead as () => number)();
+        } else {
+          this.position = next.value.position;
+        }
+        if (items.length > 0) yield items;
+        next = await batches.next();
+      }
+      if (compressed) this.position = (bytes.inputBytesRead as () => number)();
+    } finally {
+      await this.close();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<SourceItem> {
+    for await (const items of this.batches()) yield* items;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.batchesOf?.return(undefined);
+    await this.bytes?.close();
+  }
+}
