@@ -11,7 +11,7 @@ import { deviceSpellings } from '../workers/execution-providers.js';
 /** Parses an integer flag, naming the flag in the error. */
 export function intArg(flag: string) {
   return (value: string): number => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} expects an integer, got ${JSON.stringify(value)}`);
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`option ${flag}: expected an integer, got ${JSON.stringify(value)}`);
     return Number(value);
   };
 }
@@ -19,7 +19,7 @@ export function intArg(flag: string) {
 export function floatArg(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} expects a number, got ${JSON.stringify(value)}`);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`option ${flag}: expected a number, got ${JSON.stringify(value)}`);
     return n;
   };
 }

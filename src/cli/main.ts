@@ -9,6 +9,8 @@ import { inspectCommand } from './inspect-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
 import { retryFailedCommand, statusCommand, submitCommand, workerCommand } from './queue-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { codedParseErrors } from './parse-errors.js';
+import { endQuietlyWhenStdoutCloses } from './stdout-pipe.js';
 
 /**
  * `albert`: the CLI only parses arguments and calls the library; everything it does, a
@@ -17,8 +19,7 @@ import { doctorCommand } from './doctor-command.js';
  */
 const program = new Command('albert')
   .description('Run ALBERT models over millions of documents; write Apache Arrow embeddings and predictions')
-  .version(packageInfo().version)
-  .showHelpAfterError();
+  .version(packageInfo().version);
 
 for (const cmd of taskCommands()) program.addCommand(cmd);
 program.addCommand(tokenizeCommand());
@@ -30,6 +31,8 @@ program.addCommand(workerCommand());
 program.addCommand(statusCommand());
 program.addCommand(retryFailedCommand());
 program.addCommand(doctorCommand());
+codedParseErrors(program);
+endQuietlyWhenStdoutCloses();
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { summaryLine } from '../pipeline/job-summary.js';
 import { runStaticShards } from '../shards/run-shards.js';
 import type { TaskDefinition } from '../tasks/task.js';
 import { collectOptions } from './job-flags.js';
+import { warnIfOversubscribed } from './thread-warning.js';
 
 /**
  * Runs a pipeline task from the CLI: merges --config and flags, turns SIGINT/SIGTERM into a
@@ -13,6 +14,7 @@ import { collectOptions } from './job-flags.js';
  */
 export async function runCliJob(task: TaskDefinition, input: string, cmd: Command): Promise<void> {
   const options = collectOptions(cmd, Object.keys(task.options));
+  warnIfOversubscribed(options);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addDeviceFlags, floatArg, intArg } from './job-flags.js';
 import { addQueueFlags, ms, queueFlags } from './queue-flags.js';
+import { warnIfOversubscribed } from './thread-warning.js';
 
 /**
  * `albert worker --redis URL [--device …]`: takes shards from the queue until stopped.
@@ -19,6 +20,7 @@ export function workerCommand(): Command {
     .option('-q, --quiet', 'no log lines')
     .addHelpText('after', '\nExample:\n  albert worker --redis redis://queue:6379 --device cuda:0,1\n')
     .action(async (o: Record<string, unknown>) => {
+      warnIfOversubscribed(o);
       // Loaded here, not at startup: see queue-commands.ts.
       const { startShardWorker } = await import('../queue/shard-worker.js');
       const w = await startShardWorker({

@@ -3,12 +3,11 @@
  * and/or tokenizer.json) in, a model folder the pipeline takes as is out
  * (config.json, model.onnx, tokenizer.json, spiece.model, tokenizer_config.json).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ModelError, OptionError, OutputError, describe } from '../errors.js';
 import { ALBERT_ACTIVATIONS, parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
-import { writeFileAtomic } from '../io/durable-file.js';
 import { parseJsonText } from '../io/json-text.js';
 import { buildAlbertGraph, unsupportedActivation } from './albert-graph.js';
 import { ALBERT_TASKS, loadAlbertWeights, taskFromArchitectures, type AlbertTask } from './albert-weights.js';
@@ -17,6 +16,7 @@ import { countOnnxParameters } from './param-count.js';
 import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
 import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../model/tokenizer-json.js';
 import { combineTensorSources, SafetensorsFile, type TensorSource } from './safetensors-reader.js';
+import { writeModelFolder, type FolderFile } from './write-model-folder.js';
 
 export interface ConvertOptions {
   /** Which head to export; default: from config.json `architectures`. */
@@ -77,7 +77,8 @@ export function resolveConvertOptions(opts: ConvertOptions = {}): ResolvedConver
  *
  * @throws ModelError `ALB_CONVERT_MISSING_FILE` (no config.json / weights / tokenizer),
  *   `ALB_CONVERT_MISSING_WEIGHT`, `ALB_CONVERT_WEIGHT_SHAPE`, `ALB_CONVERT_UNSUPPORTED`, `ALB_MODEL_CONFIG_INVALID`;
- *   OutputError `ALB_CONVERT_OUT_EXISTS` when out/model.onnx exists and `overwrite` is off
+ *   OutputError `ALB_CONVERT_OUT_EXISTS` when out/model.onnx exists and `overwrite` is off,
+ *   `ALB_CONVERT_WRITE` when the out folder cannot be written (then nothing of it is left)
  * @example
  * ```ts
  * const r = await convertModel('hf/albert-base-v2', 'models/albert-base', { task: 'base', fp16: true });
@@ -87,16 +88,19 @@ export function resolveConvertOptions(opts: ConvertOptions = {}): ResolvedConver
 export async function convertModel(inDir: string, outDir: string, options: ConvertOptions = {}): Promise<ConvertResult> {
   const o = resolveConvertOptions(options);
   const warnings: string[] = [];
+  // Every input is read and checked before the slow part, and nothing is written until all
+  // of it succeeded: a mistake (no tokenizer, a bad config) costs neither minutes nor a
+  // half-written out folder.
   const configPath = join(inDir, 'config.json');
   const configText = await readRequired(configPath, 'config.json');
   const configJson = parseJsonText(configText.toString('utf8'), configPath, 'ALB_MODEL_CONFIG_INVALID') as Record<string, unknown>;
   const config = parseAlbertConfig(configJson, configPath);
   if (!(ALBERT_ACTIVATIONS as readonly string[]).includes(config.hiddenAct)) throw unsupportedActivation(config.hiddenAct);
   const task = o.task ?? taskFromArchitectures(config.architectures, configPath);
-  const onnxPath = join(outDir, 'model.onnx');
-  if (!o.overwrite && existsSync(onnxPath)) {
-    throw new OutputError('ALB_CONVERT_OUT_EXISTS', `${onnxPath} exists; pass --overwrite to replace it`, { path: onnxPath });
-  }
+  checkOutDir(outDir, o.overwrite);
+  const tokDir = o.tokenizerDir ?? inDir;
+  const tok = await readTokenizerFiles(tokDir);
+  if (!tok.files.some((f) => f.name === 'spiece.model')) warnings.push(`${tokDir} has no spiece.model; the out folder has tokenizer.json only`);
 
   const source = openWeights(inDir);
   let onnx: Uint8Array;
@@ -115,47 +119,53 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
     source.close?.();
   }
 
-  await mkdir(outDir, { recursive: true });
-  const files: string[] = [];
-  const put = async (name: string, data: Uint8Array | string): Promise<void> => {
-    const dest = join(outDir, name);
-    try {
-      await writeFileAtomic(dest, data, `${dest}.tmp-${process.pid}`);
-    } catch (err) {
-      throw new OutputError('ALB_CONVERT_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { path: dest }, { cause: err });
-    }
-    files.push(name);
-  };
-  o.onProgress(`writing ${onnxPath} (${(onnx.length / 1e6).toFixed(1)} MB, ${parameters} parameters)`);
-  await put('model.onnx', onnx);
-  await put('config.json', configFor(configText, configJson, config, task));
+  o.onProgress(`writing ${join(outDir, 'model.onnx')} (${(onnx.length / 1e6).toFixed(1)} MB, ${parameters} parameters)`);
+  const files: FolderFile[] = [{ name: 'config.json', data: configFor(configText, configJson, config, task) }, ...tok.files, { name: 'model.onnx', data: onnx }];
+  await writeModelFolder(outDir, files);
+  return Object.freeze({
+    outDir, task, precision: o.fp16 ? 'fp16' : 'fp32', outputs: Object.freeze(outputs), parameters,
+    onnxBytes: onnx.length, tokenizer: tok.tokenizer, files: Object.freeze(['model.onnx', ...files.slice(0, -1).map((f) => f.name)]), warnings: Object.freeze(warnings),
+  });
+}
 
-  const tokDir = o.tokenizerDir ?? inDir;
+/** Refuses an out folder that is a file, or that holds a model already (unless overwrite). */
+function checkOutDir(outDir: string, overwrite: boolean): void {
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    throw new OutputError('ALB_CONVERT_WRITE', `cannot write the model folder ${outDir}: it is a file, not a folder`, { path: outDir });
+  }
+  const onnxPath = join(outDir, 'model.onnx');
+  if (!overwrite && existsSync(onnxPath)) {
+    throw new OutputError('ALB_CONVERT_OUT_EXISTS', `${onnxPath} exists; pass --overwrite to replace it`, { path: onnxPath });
+  }
+}
+
+/**
+ * The tokenizer files of the out folder: tokenizer.json as is, or built from spiece.model
+ * (and tokenizer_config.json's special tokens), plus the files that travel with it. Read
+ * and rewritten, not copied: a copy would keep the source's read-only mode.
+ */
+async function readTokenizerFiles(tokDir: string): Promise<{ files: FolderFile[]; tokenizer: ConvertResult['tokenizer'] }> {
   const tokenizerConfigPath = join(tokDir, 'tokenizer_config.json');
+  const files: FolderFile[] = [];
   let tokenizer: ConvertResult['tokenizer'];
   if (existsSync(join(tokDir, 'tokenizer.json'))) {
-    await put('tokenizer.json', await readFile(join(tokDir, 'tokenizer.json')));
+    files.push({ name: 'tokenizer.json', data: await readFile(join(tokDir, 'tokenizer.json')) });
     tokenizer = 'copied';
   } else if (existsSync(join(tokDir, 'spiece.model'))) {
     const spmPath = join(tokDir, 'spiece.model');
     const spm = parseSentencePieceModel(await readFile(spmPath), spmPath);
     const tokConfig = existsSync(tokenizerConfigPath)
       ? parseJsonText(await readFile(tokenizerConfigPath, 'utf8'), tokenizerConfigPath, 'ALB_MODEL_CONFIG_INVALID') as Record<string, unknown> : {};
-    await put('tokenizer.json', JSON.stringify(buildAlbertTokenizerJson(spm, albertTokenizerOptionsFromConfig(tokConfig))));
+    files.push({ name: 'tokenizer.json', data: JSON.stringify(buildAlbertTokenizerJson(spm, albertTokenizerOptionsFromConfig(tokConfig))) });
     tokenizer = 'built from spiece.model';
   } else {
     throw new ModelError('ALB_CONVERT_MISSING_FILE',
       `${tokDir} has neither tokenizer.json nor spiece.model; the model folder needs a tokenizer (point --tokenizer at a folder that has one)`, { path: tokDir });
   }
   for (const name of ['spiece.model', 'tokenizer_config.json', 'special_tokens_map.json']) {
-    // Read and rewritten, not copied: a copy would keep the source's read-only mode.
-    if (existsSync(join(tokDir, name))) await put(name, await readFile(join(tokDir, name)));
+    if (existsSync(join(tokDir, name))) files.push({ name, data: await readFile(join(tokDir, name)) });
   }
-  if (!files.includes('spiece.model')) warnings.push(`${tokDir} has no spiece.model; the out folder has tokenizer.json only`);
-  return Object.freeze({
-    outDir, task, precision: o.fp16 ? 'fp16' : 'fp32', outputs: Object.freeze(outputs), parameters,
-    onnxBytes: onnx.length, tokenizer, files: Object.freeze(files), warnings: Object.freeze(warnings),
-  });
+  return { files, tokenizer };
 }
 
 const TASK_ARCHITECTURE: Record<AlbertTask, string> = {
