@@ -12,7 +12,7 @@ export function taskCommands(): Command[] {
 
 /** `albert <task> <input> --out DIR`: the job's flags, the task's own, and its example. */
 export function taskCommand(task: TaskDefinition): Command {
-  const cmd = new Command(task.name).description(task.description).argument('<input>', 'input file, or - for stdin');
+  const cmd = new Command(task.name).description(task.description).argument('<input>', 'input file (.gz too), folder, quoted glob, or - for stdin');
   addJobFlags(cmd, task.defaultModel);
   addTaskFlags(cmd, task);
   cmd.addHelpText('after', `\nExample:\n${task.example}\n`);

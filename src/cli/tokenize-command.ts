@@ -14,7 +14,7 @@ import { intArg } from './job-flags.js';
 export function tokenizeCommand(): Command {
   return new Command('tokenize')
     .description('print ALBERT token ids and pieces of each row as JSON lines (like spm_encode)')
-    .argument('<input>', 'input file, or - for stdin')
+    .argument('<input>', 'input file (.gz too), folder, quoted glob, or - for stdin')
     .option('-m, --model <dir>', 'model folder with tokenizer.json or spiece.model (default: bundled albert-mini)')
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column holding the text (default: text)')
