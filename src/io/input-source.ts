@@ -43,21 +43,22 @@ export interface Source extends AsyncIterable<SourceItem> {
   close(): Promise<void>;
 }
 
-/** One input: a file (plain or compressed), stdin or a stream. */
-export class InputSource implements Source {
-  totalBytes: number | undefined;
-  compression: Compression | null = null;
-  private bytes: InputBytes | undefined;
-  private batchesOf: AsyncGenerator<ItemBatch> | undefined;
-  private first: IteratorResult<ItemBatch> | undefined;
+/**
+ * What every {@link Source} does the same way: single use (a second iteration is
+ * ALB_SOURCE_REUSED), an idempotent `open()` and `close()`, iteration closing the input at
+ * its end, and `bytesRead()` from a `position` the subclass keeps in the coordinates of
+ * `options.startOffset`. A subclass opens in `start()`, yields in `readBatches()` and lets go in
+ * `release()`.
+ */
+export abstract class SourceBase implements Source {
+  abstract readonly options: ResolvedReadSource;
+  abstract readonly totalBytes: number | undefined;
+  abstract readonly compression: Compression | null;
+  /** Where reading stands: a byte position, as `options.startOffset` counts them. */
+  protected position = 0;
   private opening: Promise<void> | undefined;
-  private position: number;
   private claimed = false;
   private closed = false;
-
-  constructor(readonly options: ResolvedReadSource) {
-    this.position = options.startOffset;
-  }
 
   get items(): AsyncIterable<SourceItem> {
     return this;
@@ -72,7 +73,47 @@ export class InputSource implements Source {
     return this.opening;
   }
 
-  private async start(): Promise<void> {
+  async *batches(): AsyncGenerator<readonly SourceItem[]> {
+    if (this.claimed) throw new AlbertError('ALB_SOURCE_REUSED', 'a Source can be iterated once; call readSource() again');
+    this.claimed = true;
+    await this.open();
+    try {
+      yield* this.readBatches();
+    } finally {
+      await this.close();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<SourceItem> {
+    for await (const items of this.batches()) yield* items;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.release();
+  }
+
+  protected abstract start(): Promise<void>;
+  /** The batches, after `open()`; `batches()` closes the input after them. */
+  protected abstract readBatches(): AsyncGenerator<readonly SourceItem[]>;
+  protected abstract release(): Promise<void>;
+}
+
+/** One input: a file (plain or compressed), stdin or a stream. */
+export class InputSource extends SourceBase {
+  totalBytes: number | undefined;
+  compression: Compression | null = null;
+  private bytes: InputBytes | undefined;
+  private batchesOf: AsyncGenerator<ItemBatch> | undefined;
+  private first: IteratorResult<ItemBatch> | undefined;
+
+  constructor(readonly options: ResolvedReadSource) {
+    super();
+    this.position = options.startOffset;
+  }
+
+  protected async start(): Promise<void> {
     const { input, startOffset, endOffset } = this.options;
     const raw = typeof input !== 'string' ? streamInput(input) : input === '-' ? stdinInput() : await openFileInput(input);
     this.bytes = raw;
@@ -117,42 +158,29 @@ export class InputSource implements Source {
     return INPUT_FORMATS[this.options.format].read(bytes, range, this.options);
   }
 
-  async *batches(): AsyncGenerator<readonly SourceItem[]> {
-    if (this.claimed) throw new AlbertError('ALB_SOURCE_REUSED', 'a Source can be iterated once; call readSource() again');
-    this.claimed = true;
-    await this.open();
+  protected async *readBatches(): AsyncGenerator<readonly SourceItem[]> {
     const batches = this.batchesOf as AsyncGenerator<ItemBatch>;
     const bytes = this.bytes as InputBytes;
     const compressed = bytes.compression !== null;
-    try {
-      let next = this.first as IteratorResult<ItemBatch>;
-      this.first = undefined;
-      while (!next.done) {
-        const { items } = next.value;
-        if (compressed) {
-          // Offsets in the inflated bytes are no file positions: leave them out, so a
-          // resume re-reads from the start (and skips) instead of seeking to a wrong byte.
-          for (const item of items) item.offset = undefined;
-          this.position = (bytes.inputBytesRead as () => number)();
-        } else {
-          this.position = next.value.position;
-        }
-        if (items.length > 0) yield items;
-        next = await batches.next();
+    let next = this.first as IteratorResult<ItemBatch>;
+    this.first = undefined;
+    while (!next.done) {
+      const { items } = next.value;
+      if (compressed) {
+        // Offsets in the inflated bytes are no file positions: leave them out, so a
+        // resume re-reads from the start (and skips) instead of seeking to a wrong byte.
+        for (const item of items) item.offset = undefined;
+        this.position = (bytes.inputBytesRead as () => number)();
+      } else {
+        this.position = next.value.position;
       }
-      if (compressed) this.position = (bytes.inputBytesRead as () => number)();
-    } finally {
-      await this.close();
+      if (items.length > 0) yield items;
+      next = await batches.next();
     }
+    if (compressed) this.position = (bytes.inputBytesRead as () => number)();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<SourceItem> {
-    for await (const items of this.batches()) yield* items;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.batchesOf?.return(undefined);
     await this.bytes?.close();
   }

@@ -1,7 +1,7 @@
-import { AlbertError, InputError, optionError } from '../errors.js';
+import { InputError, optionError } from '../errors.js';
 import type { InputSet } from './input-files.js';
 import type { ReadRange } from './input-formats.js';
-import { InputSource, type Source } from './input-source.js';
+import { InputSource, SourceBase } from './input-source.js';
 import { placeReadOptions, type ResolvedReadOptions, type ResolvedReadSource } from './read-options.js';
 import type { SourceItem } from './row.js';
 
@@ -13,7 +13,7 @@ import type { SourceItem } from './row.js';
  * resume that stops in one re-reads from the start and skips). Each file is read by its
  * own reader: a CSV file's header is its own first line.
  */
-export class MultiFileSource implements Source {
+export class MultiFileSource extends SourceBase {
   readonly options: ResolvedReadSource;
   readonly totalBytes: number;
   readonly compression = null;
@@ -24,16 +24,13 @@ export class MultiFileSource implements Source {
   private readonly read: ResolvedReadOptions;
   private first: InputSource | undefined;
   private member: InputSource | undefined;
-  private opening: Promise<void> | undefined;
-  private position: number;
-  private claimed = false;
-  private closed = false;
 
   constructor(
     private readonly set: InputSet,
     read: ResolvedReadOptions,
     range: Partial<ReadRange> = {},
   ) {
+    super();
     this.read = Object.freeze({ ...read, format: set.format });
     const placed = placeReadOptions(set.files[0].path, this.read, range);
     this.options = Object.freeze({ ...placed, input: set.input });
@@ -54,20 +51,7 @@ export class MultiFileSource implements Source {
     this.position = startOffset;
   }
 
-  get items(): AsyncIterable<SourceItem> {
-    return this;
-  }
-
-  bytesRead(): number {
-    return this.position - this.options.startOffset;
-  }
-
-  open(): Promise<void> {
-    this.opening ??= this.start();
-    return this.opening;
-  }
-
-  private async start(): Promise<void> {
+  protected async start(): Promise<void> {
     if (this.startFile >= this.set.files.length) return;
     const local = this.options.startOffset - this.bases[this.startFile];
     this.first = this.memberAt(this.startFile, local, this.options.firstSeq);
@@ -88,45 +72,32 @@ export class MultiFileSource implements Source {
     }
   }
 
-  async *batches(): AsyncGenerator<readonly SourceItem[]> {
-    if (this.claimed) throw new AlbertError('ALB_SOURCE_REUSED', 'a Source can be iterated once; call readSource() again');
-    this.claimed = true;
-    await this.open();
+  protected async *readBatches(): AsyncGenerator<readonly SourceItem[]> {
     let seq = this.options.firstSeq;
-    try {
-      for (let i = this.startFile; i < this.set.files.length; i++) {
-        const source = i === this.startFile ? (this.first as InputSource) : this.memberAt(i, 0, seq);
-        if (i !== this.startFile) await this.opened(i, source);
-        const at = this.bases[i] + source.options.startOffset;
-        const iterator = source.batches()[Symbol.asyncIterator]();
-        for (;;) {
-          let next: IteratorResult<readonly SourceItem[]>;
-          try {
-            next = await iterator.next();
-          } catch (err) {
-            throw this.naming(i, err);
-          }
-          if (next.done) break;
-          const items = next.value;
-          if (this.bases[i] > 0) for (const item of items) if (item.offset !== undefined) item.offset += this.bases[i];
-          seq = items[items.length - 1].seq + 1;
-          this.position = at + source.bytesRead();
-          yield items;
+    for (let i = this.startFile; i < this.set.files.length; i++) {
+      const source = i === this.startFile ? (this.first as InputSource) : this.memberAt(i, 0, seq);
+      if (i !== this.startFile) await this.opened(i, source);
+      const at = this.bases[i] + source.options.startOffset;
+      const iterator = source.batches()[Symbol.asyncIterator]();
+      for (;;) {
+        let next: IteratorResult<readonly SourceItem[]>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          throw this.naming(i, err);
         }
-        this.position = this.bases[i] + this.set.files[i].bytes;
+        if (next.done) break;
+        const items = next.value;
+        if (this.bases[i] > 0) for (const item of items) if (item.offset !== undefined) item.offset += this.bases[i];
+        seq = items[items.length - 1].seq + 1;
+        this.position = at + source.bytesRead();
+        yield items;
       }
-    } finally {
-      await this.close();
+      this.position = this.bases[i] + this.set.files[i].bytes;
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<SourceItem> {
-    for await (const items of this.batches()) yield* items;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.member?.close();
   }
 
