@@ -32,12 +32,13 @@ export async function runJob<O>(task: TaskDefinition<O>, options: JobOptions & R
     const prior = await prepareOutputDir(out, job);
     const files = job.inputFiles;
     // A folder or glob: its files' names and sizes shape the output too (seq runs across them).
-    const fingerprint = { ...ctx.fingerprint, input: inputIdentity(job.input), ...(files ? { input_files: fileList(files) } : {}), part_rows: job.partRows };
-    if (prior && files) checkSameFiles(prior, files, out);
+    const listed = files ? fileList(files) : null;
+    const fingerprint = { ...ctx.fingerprint, input: inputIdentity(job.input), ...(listed ? { input_files: listed } : {}), part_rows: job.partRows };
+    if (prior && files && listed) checkSameFiles(prior, files, listed, out);
     const manifest = prior
       ? resumeManifest(prior, fingerprint, out)
       : newManifest({ task: task.name, toolVersion: ctx.toolVersion, fingerprint, spec: ctx.spec, ep: ctx.described.ep, fallbackReason: ctx.described.fallbackReason, input: job.input });
-    if (!prior && files) manifest.input = { path: files.dir, bytes: files.bytes, files: fileList(files) };
+    if (!prior && files && listed) manifest.input = { path: files.dir, bytes: files.bytes, files: listed };
     if (prior?.status === 'complete') return summarize(manifest, out, { alreadyComplete: true });
     const priorElapsed = manifest.elapsed_s;
     const stages = emptyStages();
@@ -83,10 +84,10 @@ function fileList(set: InputSet): Array<{ name: string; bytes: number }> {
 }
 
 /** Says which files changed, rather than two lists of them (resumeManifest would, in JSON). */
-function checkSameFiles(prior: Manifest, set: InputSet, out: string): void {
+function checkSameFiles(prior: Manifest, set: InputSet, listed: Array<{ name: string; bytes: number }>, out: string): void {
   const was = prior.fingerprint.input_files;
   if (!Array.isArray(was)) return;
-  const d = filesDifference(was as Array<{ name: string; bytes: number }>, fileList(set));
+  const d = filesDifference(was as Array<{ name: string; bytes: number }>, listed);
   if (d === null) return;
   throw new OutputError(
     'ALB_RESUME_MISMATCH',
