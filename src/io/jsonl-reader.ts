@@ -12,7 +12,18 @@ import { isWellFormedUtf8 } from './strict-utf8.js';
  *
  * `id`: a string is used as is, a finite number (integers up to 2^53) as its decimal string; an absent or null
  * id falls back to the row number (`String(seq)`); anything else is `ALB_ROW_INVALID_ID`.
+ *
+ * Bytes are checked as UTF-8, but a JSON escape such as `"\ud800"` still parses to a lone
+ * surrogate, which UTF-8 output turns into U+FFFD: two such ids would silently become one.
+ * A lone surrogate in the id, text or text B field is therefore `ALB_ROW_INVALID_UTF16`.
  */
+
+declare global {
+  // ES2024 (Node 20); the project's lib is ES2023.
+  interface String {
+    isWellFormed(): boolean;
+  }
+}
 
 /**
  * @example
@@ -71,11 +82,14 @@ function jsonlItem(span: RecordSpan, site: RejectSite, valid: boolean, options: 
     const why = typeof rawId === 'number' ? 'a number beyond 2^53 (write it as a string)' : `${describeType(rawId)}, not a string or number`;
     return readReject(site, ReadRejectCode.INVALID_ID, `field ${JSON.stringify(options.idColumn)} is ${why}`);
   }
+  // The id is left out of this reject: it is the value that cannot be written faithfully.
+  if (!id.isWellFormed()) return loneSurrogateReject(site, options.idColumn, id);
   site.id = id;
   const text = own(record, options.textColumn);
   if (typeof text !== 'string') {
     return readReject(site, ReadRejectCode.MISSING_TEXT, `field ${JSON.stringify(options.textColumn)} is ${text === undefined ? 'missing' : `${describeType(text)}, not a string`}`);
   }
+  if (!text.isWellFormed()) return loneSurrogateReject(site, options.textColumn, text);
   if (!options.keepEmpty && isBlank(text)) {
     return readReject(site, ReadRejectCode.EMPTY_TEXT, `field ${JSON.stringify(options.textColumn)} is empty or whitespace`);
   }
@@ -84,10 +98,34 @@ function jsonlItem(span: RecordSpan, site: RejectSite, valid: boolean, options: 
   if (typeof textB !== 'string') {
     return readReject(site, ReadRejectCode.MISSING_TEXT_B, `field ${JSON.stringify(options.textBColumn)} is ${textB === undefined ? 'missing' : `${describeType(textB)}, not a string`}`);
   }
+  if (!textB.isWellFormed()) return loneSurrogateReject(site, options.textBColumn, textB);
   if (!options.keepEmpty && isBlank(textB)) {
     return readReject(site, ReadRejectCode.EMPTY_TEXT_B, `field ${JSON.stringify(options.textBColumn)} is empty or whitespace`);
   }
   return { seq: site.seq, id, text, textB, offset: site.offset };
+}
+
+function loneSurrogateReject(site: RejectSite, field: string, value: string): SourceItem {
+  const index = loneSurrogateIndex(value);
+  const unit = `\\u${value.charCodeAt(index).toString(16).padStart(4, '0')}`;
+  return readReject(site, ReadRejectCode.INVALID_UTF16, `field ${JSON.stringify(field)} holds a lone surrogate (${unit} at index ${index}), which UTF-8 output cannot keep`);
+}
+
+/** Index of the first UTF-16 unit of `value` that is a surrogate without its pair (-1 if none). */
+function loneSurrogateIndex(value: string): number {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return i;
+  }
+  return -1;
 }
 
 /** `record[key]` only when it is the record's own: `record.__proto__` is otherwise Object.prototype. */

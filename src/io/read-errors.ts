@@ -32,6 +32,8 @@ export const ReadRejectCode = {
   INVALID_ID: 'ALB_ROW_INVALID_ID',
   /** JSONL: `--id-column` was named and the record has no such field (or it is null). */
   MISSING_ID: 'ALB_ROW_MISSING_ID',
+  /** JSONL: the id, text or text B field holds a lone surrogate (an escaped `"\ud800"`), which UTF-8 output cannot keep. */
+  INVALID_UTF16: 'ALB_ROW_INVALID_UTF16',
 } as const;
 export type ReadRejectCode = (typeof ReadRejectCode)[keyof typeof ReadRejectCode];
 

@@ -278,10 +278,10 @@ export function decodeOnnxModel(bytes: Uint8Array, source = '<bytes>'): ModelPro
     const msg = ModelProto.decode(bytes);
     obj = ModelProto.toObject(msg, { longs: Number, enums: Number, arrays: true, defaults: false, oneofs: false }) as ModelProtoObject;
   } catch (err) {
-    throw new ModelError('ALB_ONNX_INVALID', `${source}: not an ONNX model (${(err as Error).message})`, { source }, { cause: err });
+    throw new ModelError('ALB_ONNX_INVALID', `${source}: not an ONNX model, the file is truncated or damaged (${(err as Error).message})`, { source }, { cause: err });
   }
   if (!obj.graph || obj.ir_version === undefined) {
-    throw new ModelError('ALB_ONNX_INVALID', `${source}: not an ONNX model (no graph or ir_version in ${bytes.length} bytes)`, { source });
+    throw new ModelError('ALB_ONNX_INVALID', `${source}: not an ONNX model, the file is truncated or damaged (no graph or ir_version in ${bytes.length} bytes)`, { source });
   }
   return obj;
 }

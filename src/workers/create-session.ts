@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { AlbertError, ModelError, WorkerError } from '../errors.js';
+import { decodeOnnxModel } from '../model/onnx-proto.js';
 import { CPU, providerOf, type DeviceSpec } from './execution-providers.js';
 
 export interface CreatedSession {
@@ -43,7 +45,23 @@ export async function createSession(model: string | Uint8Array, device: DeviceSp
     } catch (err) {
       const msg = (err as Error).message;
       if (/execution ?provider|providers_|Failed to load shared library/i.test(msg)) throw err;
-      throw new ModelError('ALB_MODEL_LOAD', `${modelPath}: ONNX Runtime cannot load the model: ${msg.split('\n')[0]}`, { file: modelPath });
+      throw await loadFailure(m, msg);
     }
+  }
+
+  /**
+   * A file that is not ONNX at all is ALB_ONNX_INVALID, as it is when the pooling graph is
+   * appended (session-model.ts); our decoder decides that, since ORT's wording is no contract.
+   * Only on this failure path, so a good model is never decoded twice.
+   */
+  async function loadFailure(m: string | Uint8Array, msg: string): Promise<ModelError> {
+    if (typeof m === 'string') {
+      try {
+        decodeOnnxModel(new Uint8Array(await readFile(m)), m);
+      } catch (err) {
+        if (err instanceof ModelError && err.code === 'ALB_ONNX_INVALID') return err;
+      }
+    }
+    return new ModelError('ALB_MODEL_LOAD', `${modelPath}: ONNX Runtime cannot load the model: ${msg.split('\n')[0]}`, { file: modelPath });
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors.js';
-import { appendPooling } from '../model/pooling-graph.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx-proto.js';
+import { appendPoolingToModel } from '../model/pooling-graph.js';
 import type { WorkerSetup } from './protocol.js';
 
 /**
@@ -10,9 +11,11 @@ import type { WorkerSetup } from './protocol.js';
  */
 export async function loadSessionModel(setup: WorkerSetup): Promise<string | Uint8Array> {
   if (!setup.graphPooling) return setup.modelPath;
-  const bytes = new Uint8Array(await readFile(setup.modelPath));
+  // Decoded outside the try: a file that does not parse is ALB_ONNX_INVALID whatever the
+  // pooling (as createSession reports it for pooler), not a model that lacks an output.
+  const model = decodeOnnxModel(new Uint8Array(await readFile(setup.modelPath)), setup.modelPath);
   try {
-    return appendPooling(bytes, { pooling: setup.graphPooling.pooling, normalize: setup.graphPooling.normalize });
+    return encodeOnnxModel(appendPoolingToModel(model, { pooling: setup.graphPooling.pooling, normalize: setup.graphPooling.normalize }));
   } catch (err) {
     throw new ModelError('ALB_MODEL_TASK_UNSUPPORTED', `${setup.modelPath}: cannot append ${setup.graphPooling.pooling} pooling to the graph: ${(err as Error).message}`, { file: setup.modelPath });
   }

@@ -88,6 +88,35 @@ describe('reject codes', () => {
     expect(kept).toEqual([{ seq: 0, id: '0', text: '', textB: ' ', offset: 0 }]);
   });
 
+  test('a lone surrogate in the id, text or text B field is ALB_ROW_INVALID_UTF16, naming the field', async () => {
+    // Escapes in the JSON (the bytes are valid UTF-8); JSON.parse turns them into lone surrogates.
+    const body = [
+      '{"id":"\\ud800","text":"a","b":"x"}', // 0: lone high surrogate id
+      '{"id":"\\udfaa","text":"b","b":"x"}', // 1: lone low surrogate id
+      '{"id":"ok","text":"caf\\u00e9 \\ud83d\\ude00","b":"x"}', // 2: a pair is fine
+      '{"id":"t","text":"ab\\ud83d","b":"x"}', // 3: text ends in half a pair
+      '{"id":"tb","text":"c","b":"\\ude00z"}', // 4: text B starts with the other half
+      '{"id":"n","text":"d","b":"x"}', // 5
+    ].join('\n') + '\n';
+    const items = await jsonl(body, { textBColumn: 'b' }, 'surrogates.jsonl');
+    expect(outline(items)).toEqual([[0, 'ALB_ROW_INVALID_UTF16'], [1, 'ALB_ROW_INVALID_UTF16'], [2, 'row'], [3, 'ALB_ROW_INVALID_UTF16'], [4, 'ALB_ROW_INVALID_UTF16'], [5, 'row']]);
+    const rejects = rejectsOf(items);
+    expect(rejects.map((r) => r.message)).toEqual([
+      'field "id" holds a lone surrogate (\\ud800 at index 0), which UTF-8 output cannot keep',
+      'field "id" holds a lone surrogate (\\udfaa at index 0), which UTF-8 output cannot keep',
+      'field "text" holds a lone surrogate (\\ud83d at index 2), which UTF-8 output cannot keep',
+      'field "b" holds a lone surrogate (\\ude00 at index 0), which UTF-8 output cannot keep',
+    ]);
+    // The bad id is not carried into the reject; a good id is.
+    expect(rejects.map((r) => r.id)).toEqual([undefined, undefined, 't', 'tb']);
+    // The excerpt is the line's bytes, with its backslash escaped as excerpts do.
+    expect(rejects[0]).toMatchObject({ stage: 'read', excerpt: '{"id":"\\\\ud800","text":"a","b":"x"}' });
+    expect(rowsOf(items).map((r) => [r.id, r.text])).toEqual([['ok', 'café 😀'], ['n', 'd']]);
+    // Custom field names are the ones named in the message.
+    const custom = await jsonl('{"doc":"d","body":"\\udbff"}\n', { idColumn: 'doc', textColumn: 'body' }, 'custom.jsonl');
+    expect(rejectsOf(custom).map((r) => [r.code, r.message])).toEqual([['ALB_ROW_INVALID_UTF16', 'field "body" holds a lone surrogate (\\udbff at index 0), which UTF-8 output cannot keep']]);
+  });
+
   test('a giant line is skipped to its end and the next line is read', async () => {
     const giant = JSON.stringify({ id: 'giant', text: 'g'.repeat(3 * 1024 * 1024) });
     const first = lines({ id: 'a', text: 'a' });
