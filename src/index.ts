@@ -4,9 +4,13 @@ export type { JobOptions, ResolvedJobOptions, DeviceOptions, ResolvedDeviceOptio
 export { resolveJobOptions, resolveDeviceOptions } from './pipeline/job-options.js';
 export { splitTaskOptions, type SplitOptions } from './pipeline/task-options.js';
 export type { JobSummary } from './pipeline/job-summary.js';
-export type { Manifest, PartEntry } from './pipeline/manifest.js';
+export type { Manifest, PartEntry, InputRange, RejectsSlice } from './pipeline/manifest.js';
 export { runStaticShards, type ShardingOptions, type ShardOutcome } from './shards/run-shards.js';
 export { mergeManifest, type MergeResult } from './shards/merge-manifest.js';
+export { verifyOutput, findDamage, type VerifyReport, type VerifyLevel, type Damage } from './pipeline/verify-output.js';
+export { repairJob, type RepairOptions, type RepairResult } from './pipeline/repair-job.js';
+export { acquireOutputLock, readLockHolder, LOCK_FILE, type LockHolder, type OutputLock, type OutputLockOptions } from './pipeline/output-lock.js';
+export { validateManifest } from './pipeline/manifest-schema.js';
 export type { TaskDefinition, TaskOptionSpec, TaskPlan, TaskContext, OutputRow, HeadRef, HeadColumns, PostProcess, BatchResult, RowProblem, GraphPooling } from './tasks/task.js';
 export { TASKS, findTask } from './tasks/task-registry.js';
 export { embedTask, type EmbedTaskOptions, type Pooling } from './tasks/embed-task.js';

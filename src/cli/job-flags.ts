@@ -50,7 +50,10 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .option('--window-rows <n>', 'rows sorted and batched together (default: 4096 CPU, 16384 CUDA)', intArg('--window-rows'))
     .option('--part-rows <n>', 'input rows per part file, a multiple of --window-rows (default: 4 windows)', intArg('--part-rows'))
     .option('--overwrite', 'replace the job already in --out')
-    .option('--resume', 'continue the job in --out from its last committed part')
+    .option('--resume', 'continue the job in --out from its last committed part (after checking its parts, rejects and input)')
+    .option('--trust-input', '--resume without re-reading the committed bytes of the input to check they are unchanged')
+    .addOption(new Option('--verify <level>', 'what --resume checks of the committed parts: size (sizes and footers) or full (also sha256) (default: size)').choices(['size', 'full']))
+    .option('--lock-stale <seconds>', 'a lock on --out from another host without a heartbeat for this long is stale (default: 600)', intArg('--lock-stale'))
     .addOption(new Option('--on-error <mode>', 'skip: reject bad rows and go on; fail: stop at the first (default: skip)').choices(['skip', 'fail']))
     .option('--max-rejects <n>', 'stop cleanly once more rows than this were rejected', intArg('--max-rejects'))
     .option('--batch-timeout <seconds>', 'abandon and retry a batch after this long (default: 600)', floatArg('--batch-timeout'))
@@ -76,6 +79,7 @@ export function collectOptions(cmd: Command, taskKeys: readonly string[]): Recor
   for (const [key, value] of Object.entries(flags)) {
     if (key === 'config' || cmd.getOptionValueSource(key) !== 'cli') continue;
     if (key === 'batchTimeout') fromFlags.batchTimeoutMs = Math.round((value as number) * 1000);
+    else if (key === 'lockStale') fromFlags.lockStaleMs = (value as number) * 1000;
     else fromFlags[key] = value;
   }
   return { ...fromFile, ...fromFlags };

@@ -9,6 +9,7 @@ import { inspectCommand } from './inspect-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
 import { retryFailedCommand, statusCommand, submitCommand, workerCommand } from './queue-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { repairCommand, verifyCommand } from './verify-commands.js';
 import { codedParseErrors } from './parse-errors.js';
 import { endQuietlyWhenStdoutCloses } from './stdout-pipe.js';
 
@@ -26,6 +27,8 @@ program.addCommand(tokenizeCommand());
 program.addCommand(convertCommand());
 program.addCommand(inspectCommand());
 program.addCommand(mergeManifestCommand());
+program.addCommand(verifyCommand());
+program.addCommand(repairCommand());
 program.addCommand(submitCommand());
 program.addCommand(workerCommand());
 program.addCommand(statusCommand());

@@ -1,4 +1,5 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { checkArrowFile } from './arrow-file-check.js';
 import { ArrowFileWriter } from './arrow-file-writer.js';
 
 /**
@@ -23,6 +24,8 @@ export interface OutputFormatEntry {
   /** With the dot: `.arrow`. */
   readonly extension: string;
   create(path: string, schema: Schema): Promise<PartWriter>;
+  /** Whether a committed part still looks complete (its footer): what is wrong, or null. */
+  check(path: string): Promise<string | null>;
 }
 
 /**
@@ -35,12 +38,16 @@ export interface OutputFormatEntry {
  * ```
  */
 export const OUTPUT_FORMATS = Object.freeze({
-  arrow: { name: 'arrow', extension: '.arrow', create: (path: string, schema: Schema) => ArrowFileWriter.create(path, schema) },
+  arrow: { name: 'arrow', extension: '.arrow', create: (path: string, schema: Schema) => ArrowFileWriter.create(path, schema), check: checkArrowFile },
 } satisfies Record<string, OutputFormatEntry>);
 
 export type OutputFormat = keyof typeof OUTPUT_FORMATS;
 
 export const OUTPUT_FORMAT_NAMES = Object.freeze(Object.keys(OUTPUT_FORMATS) as OutputFormat[]);
 
-/** Matches the part files of every format (and their temp files): `part-00003.arrow`, `part-run-shard-00001.arrow.tmp`. */
-export const PART_FILE = new RegExp(`^part-[\\w.-]+(${OUTPUT_FORMAT_NAMES.map((f) => OUTPUT_FORMATS[f].extension.replace('.', '\\.')).join('|')})(\\.tmp)?$`);
+/**
+ * The names a job gives its part files in --out, of every format, and their temp files:
+ * `part-00003.arrow`, `part-00003.arrow.tmp`. What --overwrite and --resume may remove
+ * beyond the files a manifest lists; a user's `part-1.arrow` is not one of them.
+ */
+export const JOB_PART_FILE = new RegExp(`^part-\\d{5,}(${OUTPUT_FORMAT_NAMES.map((f) => OUTPUT_FORMATS[f].extension.replace('.', '\\.')).join('|')})(\\.tmp)?$`);

@@ -34,13 +34,19 @@ export interface JobContext {
  * worker what the model is. Fails fast and loudly (bad option, missing file, CUDA
  * unavailable, wrong model for the task) before any input is read or output written.
  */
-export async function openJobContext<O>(task: TaskDefinition<O>, options: JobOptions & Record<string, unknown>): Promise<JobContext> {
+export async function openJobContext<O>(
+  task: TaskDefinition<O>,
+  options: JobOptions & Record<string, unknown>,
+  /** Runs once the options are valid, before the model loads: where a job takes its output's lock. */
+  resolved?: (job: ResolvedJobOptions) => Promise<void>,
+): Promise<JobContext> {
   const split = splitTaskOptions(task, options);
   const job = resolveJobOptions(split.job);
   const taskOptions = task.resolveOptions(split.task);
   if (task.requiresPairs && !job.read.textBColumn) {
     throw new OptionError('ALB_OPTION_MISSING', `\`${task.name}\` works on pairs: pass --text-b-column (and --text-a-column) naming the second segment`, { option: '--text-b-column' });
   }
+  await resolved?.(job);
   const model = await loadModel(job.model ?? bundledModel(task.defaultModel), job.model === null ? task.name : null);
   const tokenizer = makeTokenizer(model, job.maxLength);
   if (job.batchTokens < tokenizer.maxLength) {

@@ -31,6 +31,18 @@ export interface JobOptions extends ReadOptions, DeviceOptions {
   partRows?: number;
   overwrite?: boolean;
   resume?: boolean;
+  /**
+   * --resume without re-reading the input's committed bytes to prove they did not change
+   * (for an input too big to read twice). Sizes are still checked.
+   */
+  trustInput?: boolean;
+  /**
+   * What --resume checks of the committed parts: `size` (default: size and footer) or
+   * `full` (also their sha256). rejects.jsonl is always hashed.
+   */
+  verify?: 'size' | 'full';
+  /** A lock on --out held this long without a heartbeat, by a job on another host, is stale (default 10 min). */
+  lockStaleMs?: number;
   onError?: 'skip' | 'fail';
   /** Abort (cleanly) once more rows than this were rejected. */
   maxRejects?: number;
@@ -88,6 +100,9 @@ export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly partRows: number;
   readonly overwrite: boolean;
   readonly resume: boolean;
+  readonly trustInput: boolean;
+  readonly verify: 'size' | 'full';
+  readonly lockStaleMs: number;
   readonly onError: 'skip' | 'fail';
   readonly maxRejects: number | null;
   readonly batchTimeoutMs: number;
@@ -101,7 +116,7 @@ export const DEVICE_OPTION_KEYS: readonly (keyof DeviceOptions)[] = ['device', '
 
 export const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = [
   'input', 'out', 'model', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', 'batchTokens', ...DEVICE_OPTION_KEYS,
-  'windowRows', 'partRows', 'overwrite', 'resume', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'onProgress', 'log',
+  'windowRows', 'partRows', 'overwrite', 'resume', 'trustInput', 'verify', 'lockStaleMs', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'onProgress', 'log',
 ];
 
 /**
@@ -146,6 +161,9 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
     partRows,
     overwrite: boolOption('--overwrite', o.overwrite, false),
     resume: boolOption('--resume', o.resume, false),
+    trustInput: boolOption('--trust-input', o.trustInput, false),
+    verify: choiceOption('--verify', o.verify, ['size', 'full'], 'size'),
+    lockStaleMs: intOption('--lock-stale', o.lockStaleMs, 10 * 60_000, 1000, 2 ** 31 - 1),
     onError: choiceOption('--on-error', o.onError, ['skip', 'fail'], 'skip'),
     maxRejects: o.maxRejects === undefined ? null : intOption('--max-rejects', o.maxRejects, 0, 0, Number.MAX_SAFE_INTEGER),
     batchTimeoutMs: intOption('--batch-timeout', o.batchTimeoutMs, 600_000, 0, 2 ** 31 - 1),

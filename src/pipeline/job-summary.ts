@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,7 +32,7 @@ export interface JobSummary {
   batches: SchedulerStats | null;
 }
 
-export function newManifest(a: { task: string; toolVersion: string; fingerprint: Record<string, unknown>; spec: ModelSpec; ep: string; fallbackReason: string | null; input: string | Readable }): Manifest {
+export function newManifest(a: { task: string; toolVersion: string; fingerprint: Record<string, unknown>; spec: ModelSpec; ep: string; fallbackReason: string | null; input: string | Readable; rerun: Manifest['rerun'] }): Manifest {
   const now = new Date().toISOString();
   const path = typeof a.input === 'string' && a.input !== '-' ? resolve(a.input) : null;
   return {
@@ -44,7 +45,7 @@ export function newManifest(a: { task: string; toolVersion: string; fingerprint:
     input: { path, bytes: path ? statSync(path, { throwIfNoEntry: false })?.size ?? null : null },
     parts: [],
     next: { seq: 0, offset: null },
-    rejects: { file: REJECTS_FILE, bytes: 0, by_code: {} },
+    rejects: { file: REJECTS_FILE, bytes: 0, sha256: EMPTY_SHA256, by_code: {} },
     rows_in: 0,
     rows_out: 0,
     rows_rejected: 0,
@@ -56,8 +57,12 @@ export function newManifest(a: { task: string; toolVersion: string; fingerprint:
     stages_ms: emptyStages(),
     started_at: now,
     updated_at: now,
+    rerun: a.rerun,
   };
 }
+
+/** The sha256 of no bytes: an empty rejects file's. */
+export const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /** Checks that --resume continues the same job (same input, model and output-shaping options). */
 export function resumeManifest(prior: Manifest, fingerprint: Record<string, unknown>, out: string): Manifest {

@@ -1,11 +1,33 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
 import { writeFileAtomic } from '../io/durable-file.js';
 import { readOutputJson } from '../io/json-text.js';
+import { validateManifest } from './manifest-schema.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REJECTS_FILE = 'rejects.jsonl';
-export const MANIFEST_FORMAT = 'albert-pipeline/manifest@1';
+export const MANIFEST_FORMAT = 'albert-pipeline/manifest@2';
+
+/**
+ * The bytes of the input a part was made from: `[start, end)` in the input's own bytes
+ * (a folder's files laid end to end; a compressed file's compressed bytes) and their
+ * sha256. Resume re-hashes each range and refuses a changed input. Null where the input
+ * is a stream (stdin), which cannot be read again.
+ */
+export interface InputRange {
+  start: number;
+  end: number;
+  sha256: string;
+}
+
+/** A part's lines in a rejects file: `bytes` bytes from `offset`, and their sha256 ('' hashes to the empty string's). */
+export interface RejectsSlice {
+  file: string;
+  offset: number;
+  bytes: number;
+  sha256: string;
+}
 
 /** One committed part: a contiguous range of input rows, all of them accounted for. */
 export interface PartEntry {
@@ -14,10 +36,15 @@ export interface PartEntry {
   seqStart: number;
   /** One past the last input row it covers. */
   seqEnd: number;
+  /** Byte offsets of rows `seqStart` and `seqEnd` where known (null: the input's start, or a compressed input). */
+  offsetStart: number | null;
+  offsetEnd: number | null;
   rows: number;
   rejected: number;
   bytes: number;
   sha256: string;
+  input: InputRange | null;
+  rejects: RejectsSlice;
 }
 
 export interface StageTimes {
@@ -46,8 +73,8 @@ export interface Manifest {
   parts: PartEntry[];
   /** Where the next part starts: input row and, when known, its byte offset. */
   next: { seq: number; offset: number | null };
-  /** `files`: a sharded dataset keeps one rejects file per shard. */
-  rejects: { file: string; bytes: number; by_code: Record<string, number>; files?: string[] };
+  /** `files`: a sharded dataset keeps one rejects file per shard. `sha256`: of the file's first `bytes` bytes. */
+  rejects: { file: string; bytes: number; sha256: string; by_code: Record<string, number>; files?: string[] };
   rows_in: number;
   rows_out: number;
   rows_rejected: number;
@@ -60,19 +87,43 @@ export interface Manifest {
   stages_ms: StageTimes;
   started_at: string;
   updated_at: string;
+  /**
+   * How to run the job again, for `albert repair`: the input as given (null for a stream)
+   * and the options that shape the output, paths made absolute. Null for a merged dataset.
+   */
+  rerun: { input: string | null; options: Record<string, unknown> } | null;
+  /** sha256 of this file's JSON without this field: a manifest damaged in place is refused, never believed. */
+  checksum?: string;
 }
 
+/** Writes the manifest atomically, with the checksum of its own content. */
 export async function writeManifest(outDir: string, manifest: Manifest): Promise<void> {
-  await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  const { checksum: _old, ...body } = manifest;
+  await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify({ ...body, checksum: checksumOf(body) }, null, 2)}\n`);
 }
 
-/** Reads a manifest without following a symlink; `null` when there is none. */
+function checksumOf(body: object): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+const INVALID_HINT = 'the job in this folder cannot be resumed (use --overwrite to start over)';
+
+/**
+ * Reads a manifest without following a symlink; `null` when there is none. Its shape is
+ * checked against the schema (schema/manifest.schema.json), and its content against the
+ * checksum it was written with, so a damaged manifest is ALB_MANIFEST_INVALID naming what
+ * is wrong, never a crash later and never believed.
+ */
 export async function readManifest(outDir: string): Promise<Manifest | null> {
   const file = join(outDir, MANIFEST_FILE);
-  const m = (await readOutputJson(file, 'ALB_MANIFEST_INVALID', 'the job in this folder cannot be resumed (use --overwrite to start over)')) as unknown as Manifest | null;
-  if (m === null) return null;
-  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.parts)) {
-    throw new OutputError('ALB_MANIFEST_INVALID', `${file} is not an albert-pipeline manifest (format ${JSON.stringify(m.format)})`, { file });
+  const value = await readOutputJson(file, 'ALB_MANIFEST_INVALID', INVALID_HINT);
+  if (value === null) return null;
+  const m = validateManifest(value, file);
+  if (m.checksum !== undefined) {
+    const { checksum, ...body } = m;
+    if (checksumOf(body) !== checksum) {
+      throw new OutputError('ALB_MANIFEST_INVALID', `${file} was changed after the job wrote it (its content does not match its checksum); ${INVALID_HINT}`, { file, field: 'checksum' });
+    }
   }
   return m;
 }

@@ -1,9 +1,12 @@
+import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import type { InputRanges } from '../io/input-ranges.js';
 import type { OutputFormatEntry } from '../io/output-formats.js';
-import { REJECTS_FILE, writeManifest, type Manifest } from './manifest.js';
+import { REJECTS_FILE, writeManifest, type InputRange, type Manifest } from './manifest.js';
 import { addCounts, PartSink, type PendingPart } from './window-sink.js';
 
 /**
@@ -21,6 +24,8 @@ import { addCounts, PartSink, type PendingPart } from './window-sink.js';
  */
 export class PartCommitter extends PartSink {
   private rejectsFh: FileHandle | null = null;
+  /** sha256 over rejects.jsonl as committed so far; seeded from the file on the first commit of a resumed job. */
+  private rejectsHash: Hash | null = null;
 
   constructor(
     private readonly outDir: string,
@@ -29,6 +34,8 @@ export class PartCommitter extends PartSink {
     private readonly manifest: Manifest,
     private readonly partRows: number,
     private readonly beforeManifestWrite: (m: Manifest) => void,
+    /** The input, read again to record what each part was made from; null for a stream. */
+    private readonly ranges: InputRanges | null = null,
   ) {
     super(outDir, format, schema, 'the manifest still lists only complete parts: free space and rerun with --resume');
   }
@@ -80,17 +87,35 @@ export class PartCommitter extends PartSink {
   }
 
   private async commit(): Promise<void> {
+    const m = this.manifest;
+    const prev = m.parts[m.parts.length - 1];
+    const input = await this.inputRange(prev ? (prev.input?.end ?? null) : 0, this.pending!.inputEnd);
     const { part, path, bytes, sha256 } = await this.commitPart();
     const text = part.rejectsJsonl();
-    const m = this.manifest;
+    const slice = { file: REJECTS_FILE, offset: m.rejects.bytes, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
+    const whole = await this.committedRejectsHash();
     if (text) {
       const fh = await this.rejectsFile();
       await this.io(fh.write(text));
       await this.io(fh.sync());
-      m.rejects.bytes += Buffer.byteLength(text);
+      whole.update(text);
+      m.rejects.bytes += slice.bytes;
       addCounts(m.rejects.by_code, part.rejectsByCode());
     }
-    m.parts.push({ file: path.slice(this.outDir.length + 1), seqStart: part.seqStart, seqEnd: part.end.seq, rows: part.rows, rejected: part.rejects.length, bytes, sha256 });
+    m.rejects.sha256 = whole.copy().digest('hex');
+    m.parts.push({
+      file: path.slice(this.outDir.length + 1),
+      seqStart: part.seqStart,
+      seqEnd: part.end.seq,
+      offsetStart: prev ? prev.offsetEnd : null,
+      offsetEnd: part.end.offset,
+      rows: part.rows,
+      rejected: part.rejects.length,
+      bytes,
+      sha256,
+      input,
+      rejects: slice,
+    });
     m.next = { ...part.end };
     m.rows_in = part.end.seq - (m.parts[0]?.seqStart ?? 0);
     m.rows_out += part.rows;
@@ -98,6 +123,38 @@ export class PartCommitter extends PartSink {
     m.tokens += part.tokens;
     addCounts(m.counts, part.counts);
     await this.saveManifest();
+  }
+
+  /**
+   * The bytes of the input this part was made from, and their hash. Read back from the
+   * file rather than hashed as the reader went: the reader runs windows ahead of the
+   * commit, and the part boundary is known only here.
+   */
+  private async inputRange(start: number | null, end: number): Promise<InputRange | null> {
+    if (!this.ranges || start === null) return null;
+    const got = await this.io(this.ranges.hash(start, end));
+    if (typeof got !== 'string') {
+      throw new InputError('ALB_RESUME_INPUT_CHANGED', `input ${JSON.stringify(got.file)} changed while the job was reading it: it is now ${got.size} bytes, and the rows just processed were read from bytes ${got.start}-${got.end}; the committed parts stay valid: restore the input and --resume, or --overwrite`, { input: got.file });
+    }
+    return { start, end, sha256: got };
+  }
+
+  private async committedRejectsHash(): Promise<Hash> {
+    if (this.rejectsHash) return this.rejectsHash;
+    const h = createHash('sha256');
+    const bytes = this.manifest.rejects.bytes;
+    if (bytes > 0) {
+      const fh = await this.io(open(join(this.outDir, REJECTS_FILE), constants.O_RDONLY | constants.O_NOFOLLOW));
+      try {
+        const buf = Buffer.alloc(bytes);
+        const { bytesRead } = await this.io(fh.read(buf, 0, bytes, 0));
+        h.update(buf.subarray(0, bytesRead));
+      } finally {
+        await fh.close();
+      }
+    }
+    this.rejectsHash = h;
+    return h;
   }
 
   private async rejectsFile(): Promise<FileHandle> {

@@ -19,6 +19,8 @@ export interface StreamRun {
   source: Source;
   /** Rows before this seq are already committed (a resumed job reading from the start). */
   skipBelow: number;
+  /** Rows from this seq on are not read: the input ends there for this run (a repair redoing one part). */
+  stopBefore?: number;
   committer: WindowSink;
   startedAt: number;
   /** Accumulates per-stage times (ms) of this run. */
@@ -99,7 +101,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     const rows = win.orderedOutputs();
     const counts: Record<string, number> = {};
     plan.tally?.(rows, counts);
-    await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset });
+    await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset, inputEnd: win.nextOffset ?? win.readTo });
     stages.writeMs += performance.now() - t0;
   };
   const queue = new WindowQueue(OPEN_WINDOWS, submit, emit, fail, halted);
@@ -116,6 +118,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     }
     if (win.size >= job.windowRows) {
       win.bytesEnd = source.bytesRead();
+      win.readTo = win.bytesEnd + source.options.startOffset;
       queue.launch(win);
       open.window = null;
     }
@@ -140,6 +143,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
   // so a resumed job forms the very windows (and batches) of an uninterrupted one.
   if (open.window && ended) {
     open.window.bytesEnd = source.bytesRead();
+    open.window.readTo = open.window.bytesEnd + source.options.startOffset;
     queue.launch(open.window);
   }
   await queue.drain();
@@ -177,6 +181,7 @@ async function readItems(
       for (const item of next.value) {
         if (stopped()) return false;
         if (item.seq < run.skipBelow) continue;
+        if (run.stopBefore !== undefined && item.seq >= run.stopBefore) return true;
         const starting = take(item);
         if (starting) await starting;
       }

@@ -15,6 +15,11 @@ export interface FinishedWindow {
   counts: Record<string, number>;
   /** Byte offset of the row `seqEnd`, when known: where a resumed job can start reading. */
   nextOffset: number | null;
+  /**
+   * Where the window's bytes end in the input's own bytes (see InputRanges): `nextOffset`
+   * when known, else how far the reader had read (a compressed input's compressed bytes).
+   */
+  inputEnd: number;
 }
 
 /** Where finished windows go: the parts of a job, or the one part of a shard. */
@@ -37,6 +42,8 @@ export class PendingPart {
   readonly counts: Record<string, number> = {};
   /** One past the last input row appended, and that row's byte offset when known. */
   end: { seq: number; offset: number | null };
+  /** The last window's `inputEnd`. */
+  inputEnd = 0;
 
   constructor(readonly seqStart: number) {
     this.end = { seq: seqStart, offset: null };
@@ -48,6 +55,7 @@ export class PendingPart {
     this.rejects.push(...w.rejects);
     addCounts(this.counts, w.counts);
     this.end = { seq: w.seqEnd, offset: w.nextOffset };
+    this.inputEnd = w.inputEnd;
   }
 
   /** The rejects as rejects.jsonl lines, in row order ('' when there are none). */

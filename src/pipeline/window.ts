@@ -25,6 +25,8 @@ export class Window {
   nextOffset: number | null = null;
   /** The source's bytesRead() when the window was launched: where its bytes end, to within a read chunk (progress only). */
   bytesEnd = 0;
+  /** Where the reader stood in the input's bytes when the window was launched (InputRanges coordinates). */
+  readTo = 0;
   /**
    * Set when a stop (signal) kept some of its batches from being sent: the window can never
    * be complete, so neither it nor any window after it may be committed.

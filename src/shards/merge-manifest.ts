@@ -4,8 +4,11 @@ import { OutputError } from '../errors.js';
 import { sha256File } from '../io/durable-file.js';
 import { parseJsonText } from '../io/json-text.js';
 import { packageInfo } from '../io/package-root.js';
+import { EMPTY_SHA256 } from '../pipeline/job-summary.js';
 import { MANIFEST_FORMAT, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from '../pipeline/manifest.js';
+import { acquireOutputLock } from '../pipeline/output-lock.js';
 import { emptyStages } from '../pipeline/progress.js';
+import { findDamage } from '../pipeline/verify-output.js';
 import { SHARD_FILE, SHARDS_DIR, TMP_PREFIX, shardDir, type ShardRecord } from './shard-committer.js';
 import { readPlan } from './shard-plan.js';
 
@@ -53,12 +56,19 @@ export async function mergeManifest(outDir: string, opts: { verify?: boolean } =
       throw new OutputError('ALB_SHARD_ACCOUNTING', `shard ${r.shard.id}: ${r.rows_out} + ${r.rows_rejected} != ${r.shard.rows}`, { shard: r.shard.id });
     }
     const rel = `${SHARDS_DIR}/${r.shard.id}/${r.part.file}`;
-    const st = await stat(join(out, rel)).catch(() => null);
-    if (!st || st.size !== r.part.bytes) throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: missing or not the ${r.part.bytes} bytes its shard recorded`, { file: rel });
-    if (opts.verify && (await sha256File(join(out, rel))) !== r.part.sha256) {
-      throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: sha256 differs from what its shard recorded`, { file: rel });
-    }
-    parts.push({ file: rel, seqStart: r.shard.firstSeq, seqEnd: r.shard.firstSeq + r.shard.rows, rows: r.rows_out, rejected: r.rows_rejected, bytes: r.part.bytes, sha256: r.part.sha256 });
+    parts.push({
+      file: rel,
+      seqStart: r.shard.firstSeq,
+      seqEnd: r.shard.firstSeq + r.shard.rows,
+      offsetStart: null,
+      offsetEnd: null,
+      rows: r.rows_out,
+      rejected: r.rows_rejected,
+      bytes: r.part.bytes,
+      sha256: r.part.sha256,
+      input: null,
+      rejects: await rejectsSlice(out, r),
+    });
     for (const [k, v] of Object.entries(r.rejects.by_code)) byCode[k] = (byCode[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
     rowsOut += r.rows_out;
@@ -79,7 +89,7 @@ export async function mergeManifest(outDir: string, opts: { verify?: boolean } =
     input: { path: plan.inputs.length === 1 ? plan.inputs[0].path : null, bytes: plan.inputs.reduce((n, i) => n + i.bytes, 0) },
     parts,
     next: { seq: plan.rows, offset: null },
-    rejects: { file: REJECTS_FILE, bytes: 0, by_code: byCode, files: records.filter((r) => r.rejects.file).map((r) => `${SHARDS_DIR}/${r.shard.id}/${r.rejects.file}`) },
+    rejects: { file: REJECTS_FILE, bytes: 0, sha256: EMPTY_SHA256, by_code: byCode, files: records.filter((r) => r.rejects.file).map((r) => `${SHARDS_DIR}/${r.shard.id}/${r.rejects.file}`) },
     rows_in: plan.rows,
     rows_out: rowsOut,
     rows_rejected: rejected,
@@ -92,12 +102,34 @@ export async function mergeManifest(outDir: string, opts: { verify?: boolean } =
     stages_ms: emptyStages(),
     started_at: records.map((r) => r.committed_at).sort()[0] ?? now,
     updated_at: now,
+    rerun: null,
   };
   if (manifest.rows_in !== manifest.rows_out + manifest.rows_rejected) {
     throw new OutputError('ALB_SHARD_ACCOUNTING', `rows_in ${manifest.rows_in} != rows_out ${rowsOut} + rows_rejected ${rejected}`, { out });
   }
-  await writeManifest(out, manifest);
-  return { manifest, shards: records.length, missing, removedTemp: await removeAbandonedAttempts(out) };
+  // The same checks as `albert verify`, before the dataset manifest vouches for the shards' files.
+  const damage = await findDamage(out, manifest, opts.verify ? 'full' : 'size');
+  if (damage.length > 0) {
+    const d = damage[0];
+    throw new OutputError('ALB_MERGE_PART_CHANGED', `${d.file} ${d.problem} (what its shard recorded)${damage.length > 1 ? `; and ${damage.length - 1} more` : ''}; remove that shard's folder and run it again`, { file: d.file, damage });
+  }
+  // The dataset-level files are one writer's: a job, a repair or another merge on this folder waits its turn.
+  const lock = await acquireOutputLock(out, { log: (line) => process.stderr.write(line) });
+  try {
+    await writeManifest(out, manifest);
+    return { manifest, shards: records.length, missing, removedTemp: await removeAbandonedAttempts(out) };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** A shard's rejects file as one part's slice: whole, hashed now (its shard commit made it final). */
+async function rejectsSlice(out: string, r: ShardRecord): Promise<PartEntry['rejects']> {
+  if (!r.rejects.file) return { file: REJECTS_FILE, offset: 0, bytes: 0, sha256: EMPTY_SHA256 };
+  const rel = `${SHARDS_DIR}/${r.shard.id}/${r.rejects.file}`;
+  const st = await stat(join(out, rel)).catch(() => null);
+  if (!st) throw new OutputError('ALB_MERGE_PART_CHANGED', `${rel}: missing; its shard recorded ${r.rejects.count} rejects`, { file: rel });
+  return { file: rel, offset: 0, bytes: st.size, sha256: await sha256File(join(out, rel)) };
 }
 
 async function removeAbandonedAttempts(out: string): Promise<string[]> {

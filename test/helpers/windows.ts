@@ -19,5 +19,6 @@ export function finishedWindow(seqStart: number, seqEnd: number, rejected: reado
     rejects,
     counts: { even: seqs.filter((s) => s % 2 === 0).length },
     nextOffset: offsetOf(seqEnd),
+    inputEnd: offsetOf(seqEnd),
   };
 }

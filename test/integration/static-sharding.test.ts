@@ -72,6 +72,20 @@ describe('--shard-count N --shard-index I', () => {
     const again = await runCli(['embed', corpus, '--out', out, ...common().filter((x) => x !== '--quiet'), '--shard-count', '4', '--shard-index', '2', '--shard-rows', '200']);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('0 committed (0 rows), 2 already done');
+
+    // The merged dataset verifies; a shard's part cut short afterwards is found by both
+    // `albert verify` and a new merge, each naming the file and saying what to rerun.
+    expect((await runCli(['verify', out])).code).toBe(0);
+    const part = join(out, m.parts[1].file);
+    writeFileSync(part, readFileSync(part).subarray(0, 500));
+    const verify = await runCli(['verify', out]);
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain(`ALB_OUTPUT_CORRUPT`);
+    expect(verify.stderr).toContain(`${m.parts[1].file} is 500 bytes`);
+    expect(verify.stderr).toContain('run those shards again');
+    const remerge = await runCli(['merge-manifest', out]);
+    expect(remerge.code).toBe(1);
+    expect(remerge.stderr).toContain(`ALB_MERGE_PART_CHANGED: ${m.parts[1].file} is 500 bytes`);
   });
 
   it('reads the index from JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID, and merge-manifest refuses while shards are missing', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutputError } from '../../src/errors.js';
 import { MANIFEST_FORMAT, type Manifest } from '../../src/pipeline/manifest.js';
+import { EMPTY_SHA256 } from '../../src/pipeline/job-summary.js';
 import { prepareOutputDir } from '../../src/pipeline/output-dir.js';
 
 const root = mkdtempSync(join(tmpdir(), 'albert-output-dir-'));
@@ -34,9 +35,21 @@ function manifest(parts: string[], rejectsBytes = 0): Manifest {
     fingerprint: { pooling: 'mean' },
     model: { name: 'albert-tiny', sha256: '0'.repeat(64), execution_provider: 'cpu', fallback_reason: null },
     input: { path: 'corpus.csv', bytes: 1000 },
-    parts: parts.map((file, i) => ({ file, seqStart: i * 10, seqEnd: (i + 1) * 10, rows: 10, rejected: 0, bytes: 8, sha256: 'f'.repeat(64) })),
+    parts: parts.map((file, i) => ({
+      file,
+      seqStart: i * 10,
+      seqEnd: (i + 1) * 10,
+      offsetStart: i === 0 ? null : i * 100,
+      offsetEnd: (i + 1) * 100,
+      rows: 10,
+      rejected: 0,
+      bytes: 8,
+      sha256: 'f'.repeat(64),
+      input: { start: i * 100, end: (i + 1) * 100, sha256: 'e'.repeat(64) },
+      rejects: { file: 'rejects.jsonl', offset: 0, bytes: 0, sha256: EMPTY_SHA256 },
+    })),
     next: { seq: parts.length * 10, offset: null },
-    rejects: { file: 'rejects.jsonl', bytes: rejectsBytes, by_code: {} },
+    rejects: { file: 'rejects.jsonl', bytes: rejectsBytes, sha256: EMPTY_SHA256, by_code: {} },
     rows_in: parts.length * 10,
     rows_out: parts.length * 10,
     rows_rejected: 0,
@@ -48,6 +61,7 @@ function manifest(parts: string[], rejectsBytes = 0): Manifest {
     stages_ms: { readMs: 0, tokenizeMs: 0, queueMs: 0, inferMs: 0, postMs: 0, writeMs: 0 },
     started_at: '2024-01-01T00:00:00.000Z',
     updated_at: '2024-01-01T00:00:01.000Z',
+    rerun: null,
   };
 }
 
@@ -205,12 +219,18 @@ describe('prepareOutputDir: --resume without a manifest', () => {
     expect(listing(out)).toEqual(['notes.txt', 'part-00000.arrow.tmp']);
   });
 
-  it('counts a committed part without a manifest as foreign (ALB_RESUME_NO_JOB)', async () => {
-    const out = dirWith({ 'part-00000.arrow': 'ARROW1' });
+  it('takes a lone part-00000 without a manifest for what it is, a part renamed just before the first manifest: starts afresh', async () => {
+    const out = dirWith({ 'part-00000.arrow': 'ARROW1', 'part-00001.arrow.tmp': 'half' });
+    await expect(prepareOutputDir(out, RESUME)).resolves.toBeNull();
+    expect(listing(out)).toEqual([]);
+  });
+
+  it('counts any other part without a manifest as foreign (ALB_RESUME_NO_JOB), deleting nothing', async () => {
+    const out = dirWith({ 'part-00000.arrow': 'ARROW1', 'part-00001.arrow': 'ARROW1' });
     const err = await refusal(out, RESUME);
     expect(err.code).toBe('ALB_RESUME_NO_JOB');
-    expect(err.message).toContain('holds part-00000.arrow');
-    expect(listing(out)).toEqual(['part-00000.arrow']);
+    expect(err.message).toContain('holds part-00001.arrow');
+    expect(listing(out)).toEqual(['part-00000.arrow', 'part-00001.arrow']);
   });
 });
 
@@ -282,6 +302,6 @@ describe('prepareOutputDir: --resume with a manifest', () => {
     const out = dirWith({ 'manifest.json': JSON.stringify({ format: 'something-else@1', parts: [] }) });
     const err = await refusal(out, RESUME);
     expect(err.code).toBe('ALB_MANIFEST_INVALID');
-    expect(err.message).toContain('is not an albert-pipeline manifest (format "something-else@1")');
+    expect(err.message).toContain('format must be "albert-pipeline/manifest@2", got "something-else@1"');
   });
 });

@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../../src/io/durable-file.js';
+import { InputRanges } from '../../src/io/input-ranges.js';
 import { OUTPUT_FORMATS } from '../../src/io/output-formats.js';
 import { readManifest } from '../../src/pipeline/manifest.js';
 import { newManifest } from '../../src/pipeline/job-summary.js';
@@ -14,11 +16,11 @@ import { finishedWindow, schema } from '../helpers/windows.js';
 const root = mkdtempSync(join(tmpdir(), 'albert-committer-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function committer(out: string, partRows = 20) {
+function committer(out: string, partRows = 20, ranges: InputRanges | null = null) {
   const spec = { name: 'm', onnxSha256: 'x' } as never;
-  const manifest = newManifest({ task: 'test', toolVersion: '0', fingerprint: {}, spec, ep: 'cpu', fallbackReason: null, input: '-' });
+  const manifest = newManifest({ task: 'test', toolVersion: '0', fingerprint: {}, spec, ep: 'cpu', fallbackReason: null, input: '-', rerun: null });
   let writes = 0;
-  const c = new PartCommitter(out, OUTPUT_FORMATS.arrow, schema, manifest, partRows, () => writes++);
+  const c = new PartCommitter(out, OUTPUT_FORMATS.arrow, schema, manifest, partRows, () => writes++, ranges);
   return { c, manifest, writes: () => writes };
 }
 
@@ -35,7 +37,7 @@ describe('PartCommitter', () => {
     await c.finish();
     await c.close();
     const m = (await readManifest(out))!;
-    expect(m).toEqual(manifest);
+    expect({ ...m, checksum: undefined }).toEqual(manifest);
     expect(m.parts.map((p) => [p.file, p.seqStart, p.seqEnd, p.rows, p.rejected])).toEqual([['part-00000.arrow', 0, 20, 17, 3], ['part-00001.arrow', 20, 25, 5, 0]]);
     expect({ rows_in: m.rows_in, rows_out: m.rows_out, rows_rejected: m.rows_rejected, tokens: m.tokens }).toEqual({ rows_in: 25, rows_out: 22, rows_rejected: 3, tokens: 66 });
     expect(m.next).toEqual({ seq: 25, offset: 250 });
@@ -68,6 +70,31 @@ describe('PartCommitter', () => {
     const m = (await readManifest(out))!;
     expect(m.parts.map((p) => [p.file, p.seqStart, p.seqEnd])).toEqual([['part-00000.arrow', 0, 10], ['part-00001.arrow', 10, 20], ['part-00002.arrow', 20, 40], ['part-00003.arrow', 40, 50]]);
     expect(m.rows_in).toBe(50);
+  });
+
+  it('records each part\'s input bytes and rejects lines, contiguous, with hashes that match the files', async () => {
+    const out = join(root, 'identity');
+    mkdirSync(out);
+    const input = join(root, 'identity-input.txt');
+    // finishedWindow puts row s at byte 10*s: 25 rows of 10 bytes, then bytes no part covers.
+    writeFileSync(input, Buffer.from(Array.from({ length: 260 }, (_, i) => 97 + (i % 26))));
+    const { c } = committer(out, 20, InputRanges.of(input, null));
+    await c.append(finishedWindow(0, 10, [3]));
+    await c.append(finishedWindow(10, 20, [12, 19]));
+    await c.append(finishedWindow(20, 25, [22]));
+    await c.finish();
+    await c.close();
+    const m = (await readManifest(out))!;
+    const bytes = readFileSync(input);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'));
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(m.parts.map((p) => [p.offsetStart, p.offsetEnd, p.input?.start, p.input?.end])).toEqual([[null, 200, 0, 200], [200, 250, 200, 250]]);
+    for (const p of m.parts) {
+      expect(p.input!.sha256).toBe(sha(bytes.subarray(p.input!.start, p.input!.end)));
+      expect(p.rejects.sha256).toBe(sha(rejects.subarray(p.rejects.offset, p.rejects.offset + p.rejects.bytes)));
+    }
+    expect(m.parts[1].rejects.offset).toBe(m.parts[0].rejects.bytes);
+    expect(m.rejects.sha256).toBe(sha(rejects));
   });
 
   it('abandon leaves only what the manifest lists as complete', async () => {
