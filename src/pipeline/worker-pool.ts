@@ -20,9 +20,9 @@ export interface InferencePoolOptions {
   batchTimeoutMs: number;
 }
 
-/** Resolved once: the compiled worker next to this file (dist/src/workers/infer-worker.js). */
-function workerFile(): string {
-  const file = fileURLToPath(new URL('../workers/infer-worker.js', import.meta.url));
+/** Resolved once: the compiled worker entry (dist/src/workers/infer-worker-entry.cjs; see that file for why CommonJS). */
+export function workerFile(): string {
+  const file = fileURLToPath(new URL('../workers/infer-worker-entry.cjs', import.meta.url));
   if (!existsSync(file)) {
     throw new AlbertError('ALB_INTERNAL', `worker script ${file} is missing: run \`npm run build\` (workers run compiled JavaScript)`);
   }

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Worker threads run compiled JavaScript, so the pool is exercised from dist/ (npm test builds first).
-import { InferencePool } from '../../dist/src/pipeline/worker-pool.js';
+import { InferencePool, workerFile } from '../../dist/src/pipeline/worker-pool.js';
 import { Scheduler } from '../../dist/src/pipeline/scheduler.js';
 import { poolHead } from '../../dist/src/tasks/pool-head.js';
 import type { EncodedRow } from '../../src/model/padding.js';
@@ -38,6 +39,18 @@ describe('InferencePool', () => {
     expect(failed.map((f) => [f.row.seq, f.error.code])).toEqual([[107, 'ALB_WORKER_FAILED']]);
     expect(done.flatMap((d) => d.rows.map((r) => r.seq)).sort((a, b) => a - b)).toEqual(rows.map((r) => r.seq).filter((q) => q !== 107));
     expect(s.stats.splits).toBe(4);
+  });
+});
+
+describe('the worker file', () => {
+  // piscina require()s its worker file. On Node 20, require() of an ES module graph once
+  // aborted a CI run in native code (v8::Module::IsGraphAsync) when a worker restarted after a
+  // crash. With require(esm) turned off, only a CommonJS file loads: the ES-module worker
+  // must then come in through import(), where that path is never taken.
+  it('loads by plain require(), without Node\'s require(esm), and hands a task to the ES-module worker', () => {
+    const probe = `const h = require(${JSON.stringify(workerFile())}); if (typeof h !== 'function') { console.error('not a function: ' + typeof h); process.exit(3); }`;
+    const r = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', probe], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
   });
 });
 
