@@ -150,7 +150,7 @@ describe('albert train-head', () => {
 });
 
 describe('albert label --min-score', () => {
-  test('writes label = null below the score, and the manifest counts those rows', async () => {
+  test('writes label = null below the score, the manifest counts those rows, and evaluate on albert-mini-cls reproduces label\'s accuracy', async () => {
     const out = join(dir, 'min-score');
     const r = await runCli(['label', file, '--out', out, '--min-score', '0.9', '--quiet']);
     expect(r.code).toBe(0);
@@ -173,5 +173,24 @@ describe('albert label --min-score', () => {
     expect(m.fingerprint.min_score).toBe(0.9);
     expect(() => validateManifest(m, 'manifest.json')).not.toThrow();
     expect(t.schema.fields.find((f) => f.name === 'label')!.nullable).toBe(true);
+
+    // evaluate on the bundled albert-mini-cls (its default model) reproduces label's accuracy.
+    const ev = await runCli(['evaluate', file, '--out', join(dir, 'eval-cls'), '--quiet']);
+    expect(ev.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'eval-cls', 'evaluation.json'), 'utf8'));
+    expect(report.model.name).toBe('albert-mini-cls');
+    const names = JSON.parse(t.schema.metadata.get('albert.labels')!) as string[];
+    const truth = new Map(rows.map((row) => [row.id, row.label]));
+    let right = 0;
+    let n = 0;
+    vectors(t, 'probs').forEach((p, i) => {
+      const want = truth.get(t.getChild('id')!.get(i));
+      if (want === undefined) return;
+      n++;
+      if (names[p.indexOf(Math.max(...p))] === want) right++;
+    });
+    expect(report.metrics.accuracy).toBeCloseTo(right / n, 12);
+    expect(report.metrics.confusion).toHaveLength(5);
+    expect(existsSync(join(dir, 'eval-cls', 'confusion-matrix.svg'))).toBe(true);
   });
 });
