@@ -32,11 +32,9 @@ export function addDeviceFlags(cmd: Command): Command {
     .option('--threads <n>', 'ONNX Runtime threads per worker (default: cores/workers on CPU, 1 on CUDA)', intArg('--threads'));
 }
 
-/** Flags every pipeline task takes. Defaults are documented, not set here: options resolve once, in the library. */
-export function addJobFlags(cmd: Command, defaultModel: string): Command {
-  cmd
-    .requiredOption('-o, --out <dir>', 'output directory (part files, manifest.json, rejects.jsonl)')
-    .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`)
+/** How rows are read and batched: the pipeline tasks', train-head's and evaluate's. */
+export function addInputFlags(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column (or JSONL field) holding the text (default: text)')
     .option('--text-b-column <name>', 'column holding a second segment: encodes [CLS] a [SEP] b [SEP]')
@@ -44,7 +42,15 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .option('--keep-empty', 'process empty and whitespace-only texts instead of rejecting them')
     .option('--max-record-bytes <n>', 'reject input records larger than this (default: 1048576)', intArg('--max-record-bytes'))
     .option('--max-length <n>', "tokens per row incl. [CLS]/[SEP] (default: the model's maximum); longer rows are truncated and flagged", intArg('--max-length'))
-    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'))
+    .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'));
+}
+
+/** Flags every pipeline task takes. Defaults are documented, not set here: options resolve once, in the library. */
+export function addJobFlags(cmd: Command, defaultModel: string): Command {
+  cmd
+    .requiredOption('-o, --out <dir>', 'output directory (part files, manifest.json, rejects.jsonl)')
+    .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`);
+  addInputFlags(cmd)
     .addOption(new Option('--output-format <format>', 'format of the part files (default: arrow)').choices([...OUTPUT_FORMAT_NAMES]));
   return addDeviceFlags(cmd)
     .option('--window-rows <n>', 'rows sorted and batched together (default: 4096 CPU, 16384 CUDA)', intArg('--window-rows'))

@@ -9,6 +9,7 @@ import { inspectCommand } from './inspect-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
 import { retryFailedCommand, statusCommand, submitCommand, workerCommand } from './queue-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { evaluateCommand, trainHeadCommand } from './train-commands.js';
 import { repairCommand, verifyCommand } from './verify-commands.js';
 import { codedParseErrors } from './parse-errors.js';
 import { endQuietlyWhenStdoutCloses } from './stdout-pipe.js';
@@ -23,6 +24,8 @@ const program = new Command('albert')
   .version(packageInfo().version);
 
 for (const cmd of taskCommands()) program.addCommand(cmd);
+program.addCommand(trainHeadCommand());
+program.addCommand(evaluateCommand());
 program.addCommand(tokenizeCommand());
 program.addCommand(convertCommand());
 program.addCommand(inspectCommand());

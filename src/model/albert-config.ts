@@ -29,6 +29,8 @@ export interface AlbertConfig {
   readonly architectures: readonly string[];
   /** Label names by class index (`id2label`, which must map 0..n-1); `null` when absent. */
   readonly labels: readonly string[] | null;
+  /** HF's `problem_type` (`single_label_classification`, `multi_label_classification`, `regression`); `null` when absent. */
+  readonly problemType: string | null;
 }
 
 // HF AlbertConfig's constructor defaults (the xxlarge shape), used for keys config.json omits.
@@ -90,6 +92,7 @@ export function parseAlbertConfig(json: unknown, source = 'config.json'): Albert
     layerNormEps: eps as number,
     architectures: Object.freeze([...(architectures as string[])]),
     labels: parseLabels(raw.id2label, fail),
+    problemType: typeof raw.problem_type === 'string' ? raw.problem_type : null,
   });
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new ModelError('ALB_MODEL_CONFIG_INVALID',

@@ -10,17 +10,28 @@ import {
  */
 const encoder = new TextEncoder();
 
-export function utf8Data(values: readonly string[]): Data<Utf8> {
+/** A Utf8 column; `null` entries are nulls (a validity bitmap is added only when there are some). */
+export function utf8Data(values: readonly (string | null)[]): Data<Utf8> {
   const offsets = new Int32Array(values.length + 1);
   let size = 0;
-  for (let i = 0; i < values.length; i++) size += values[i].length * 3;
+  let nulls = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) nulls++;
+    else size += v.length * 3;
+  }
   const bytes = new Uint8Array(size);
+  const valid = nulls > 0 ? new Uint8Array((values.length + 7) >> 3) : undefined;
   let pos = 0;
   for (let i = 0; i < values.length; i++) {
-    pos += encoder.encodeInto(values[i], bytes.subarray(pos)).written;
+    const v = values[i];
+    if (v !== null) {
+      pos += encoder.encodeInto(v, bytes.subarray(pos)).written;
+      if (valid) valid[i >> 3] |= 1 << (i & 7);
+    }
     offsets[i + 1] = pos;
   }
-  return makeData({ type: new Utf8(), length: values.length, valueOffsets: offsets, data: bytes.slice(0, pos) });
+  return makeData({ type: new Utf8(), length: values.length, valueOffsets: offsets, data: bytes.slice(0, pos), nullCount: nulls, ...(valid ? { nullBitmap: valid } : {}) });
 }
 
 export function float32Data(values: Float32Array): Data<Float32> {
