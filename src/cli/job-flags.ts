@@ -4,6 +4,7 @@ import { OptionError } from '../errors.js';
 import { INPUT_FORMAT_NAMES } from '../io/input-formats.js';
 import { OUTPUT_FORMAT_NAMES } from '../io/output-formats.js';
 import { JOB_OPTION_KEYS } from '../pipeline/job-options.js';
+import { LONG_MODES } from '../pipeline/long-options.js';
 import { checkKnownKeys } from '../options.js';
 import { SHARDING_KEYS } from '../shards/run-shards.js';
 import { deviceSpellings } from '../workers/execution-providers.js';
@@ -44,6 +45,9 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .option('--keep-empty', 'process empty and whitespace-only texts instead of rejecting them')
     .option('--max-record-bytes <n>', 'reject input records larger than this (default: 1048576)', intArg('--max-record-bytes'))
     .option('--max-length <n>', "tokens per row incl. [CLS]/[SEP] (default: the model's maximum); longer rows are truncated and flagged", intArg('--max-length'))
+    .addOption(new Option('--long <mode>', 'rows longer than --max-length: truncate (flagged), reject (ALB_ROW_TOO_LONG), or split into overlapping windows merged into one row (embed, label) (default: truncate)').choices([...LONG_MODES]))
+    .option('--chunk-tokens <n>', 'with --long split: tokens per window incl. [CLS]/[SEP] (default: the max length)', intArg('--chunk-tokens'))
+    .option('--chunk-overlap <n>', 'with --long split: tokens each window repeats from the one before (default: --chunk-tokens / 8, rounded down)', intArg('--chunk-overlap'))
     .option('--batch-tokens <n>', 'padded tokens per batch, rows x longest row (default: 2048 on CPU, 65536 on CUDA)', intArg('--batch-tokens'))
     .addOption(new Option('--output-format <format>', 'format of the part files (default: arrow)').choices([...OUTPUT_FORMAT_NAMES]));
   return addDeviceFlags(cmd)
