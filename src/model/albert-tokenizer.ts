@@ -33,6 +33,11 @@ export interface EncodeOptions {
   offsets?: boolean;
 }
 
+export interface EncodeLongOptions extends EncodeOptions {
+  /** Stop once this many tokens are known (the text's first pieces only): all a truncation needs. */
+  maxTokens?: number;
+}
+
 /** The ids ALBERT gives its special tokens (the SentencePiece models here all agree). */
 export interface SpecialIds {
   pad: number;
@@ -146,7 +151,8 @@ export class AlbertTokenizer {
    * A whole document's tokens, however long: no [CLS]/[SEP], no truncation. The text is
    * tokenized in pieces cut at whitespace (see PIECE_UNITS), so memory stays a few bytes per
    * token however large the document; the ids are those of the whole text, except where
-   * more than 64K characters run without whitespace, which are cut there.
+   * more than 64K characters run without whitespace, which are cut there. With `maxTokens`,
+   * at least that many tokens (or all), read from the start of the text.
    *
    * @example
    * ```ts
@@ -154,13 +160,13 @@ export class AlbertTokenizer {
    * ids.length; // every token, for long-document windows
    * ```
    */
-  async encodeLong(text: string, opts: EncodeOptions = {}): Promise<LongEncoding> {
+  async encodeLong(text: string, opts: EncodeLongOptions = {}): Promise<LongEncoding> {
     const native = this.untruncated();
     const cuts = cutPieces(text, PIECE_UNITS);
     const ids = new Int32Growable();
     const offsets = opts.offsets ? new Int32Growable() : null;
     let cpBase = 0;
-    for (let k = 0; k < cuts.length; k += PIECES_PER_CALL) {
+    for (let k = 0; k < cuts.length && ids.length < (opts.maxTokens ?? Infinity); k += PIECES_PER_CALL) {
       const originals = cuts.slice(k, k + PIECES_PER_CALL).map(([s, e]) => text.slice(s, e));
       const prepared = originals.map((o) => this.prepare(o));
       const encodings = await native.encodeBatch(prepared, { addSpecialTokens: false });

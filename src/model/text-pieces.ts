@@ -53,6 +53,10 @@ export class Int32Growable {
     this.buf[this.n++] = b;
   }
 
+  get length(): number {
+    return this.n;
+  }
+
   toArray(): Int32Array {
     return this.buf.slice(0, this.n);
   }

@@ -61,6 +61,8 @@ export class PreparedText {
     let os = this.toOriginal[Math.min(us, this.prepared.length)];
     let oe = ue > us ? this.toOriginal[ue - 1] + 1 : os;
     while (os < oe && isPyWhitespace(this.original.charCodeAt(os))) os++;
+    // All whitespace (a ▁ for a run of it): an empty span where the text goes on.
+    if (os === oe && ue > us) os = oe = this.toOriginal[ue];
     if (bareMeta) oe = os;
     const p = this.originalPoints;
     return p ? [p[os], p[oe]] : [os, oe];

@@ -1,5 +1,5 @@
 import type { SourceRow } from '../io/row.js';
-import type { AlbertTokenizer } from '../model/albert-tokenizer.js';
+import type { AlbertTokenizer, Encoded } from '../model/albert-tokenizer.js';
 import type { EncodedRow } from '../model/padding.js';
 import { charSpan, windowIds, windowSpans } from '../model/token-windows.js';
 import type { RowProblem } from '../tasks/task.js';
@@ -7,9 +7,9 @@ import { LONG_COUNTS, type LongPolicy } from './long-options.js';
 import { tokenizeWindow } from './tokenize-window.js';
 
 /**
- * Under `--long split`, a text longer than this (UTF-16 units) skips the batch call and is
- * tokenized in pieces (encodeLong) at once: a whole 10 MB text in one native call would
- * cost hundreds of MB of alignments just to be truncated.
+ * A text longer than this (UTF-16 units) skips the batch call and is tokenized in pieces
+ * (encodeLong): a whole 10 MB text in one native call costs about 1 GB of alignments and
+ * overflow encodings just to be truncated. To truncate, only its first pieces are read.
  */
 const LONG_TEXT_UNITS = 1 << 16;
 
@@ -42,7 +42,16 @@ export async function encodeWindow(
   const counts: Record<string, number> = { [LONG_COUNTS.rowsSplit]: 0, [LONG_COUNTS.windows]: 0, [LONG_COUNTS.rowsTruncated]: 0, [LONG_COUNTS.rowsRejected]: 0 };
   const { long } = o;
   if (long.mode !== 'split') {
-    const encoded = await tokenizeWindow(tokenizer, rows, o.pairs, onProblem, { offsets: o.offsets });
+    const huge = o.pairs ? [] : rows.filter((r) => r.text.length > LONG_TEXT_UNITS);
+    const encoded = await tokenizeWindow(tokenizer, huge.length ? rows.filter((r) => r.text.length <= LONG_TEXT_UNITS) : rows, o.pairs, onProblem, { offsets: o.offsets });
+    for (const row of huge) {
+      try {
+        encoded.push({ ...(await encodeTruncated(tokenizer, row.text, o.offsets)), seq: row.seq });
+      } catch (err) {
+        onProblem(row, { code: 'ALB_ROW_TOKENIZE', message: `tokenizer failed: ${(err as Error).message}` });
+      }
+    }
+    if (huge.length) encoded.sort((a, b) => a.seq - b.seq);
     const kept = encoded.filter((e) => !(e.truncated && long.mode === 'reject'));
     const cut = encoded.length - kept.length;
     if (long.mode === 'reject' && cut > 0) {
@@ -91,4 +100,17 @@ export async function encodeWindow(
   }
   out.sort((a, b) => a.seq - b.seq || a.chunk!.index - b.chunk!.index);
   return { rows: out, counts };
+}
+
+/** What encodeBatch gives a text at the max length, from the text's first pieces only. */
+async function encodeTruncated(tokenizer: AlbertTokenizer, text: string, offsets: boolean): Promise<Encoded> {
+  const max = tokenizer.maxLength - 2;
+  const doc = await tokenizer.encodeLong(text, { offsets, maxTokens: max + 1 });
+  const n = Math.min(doc.ids.length, max);
+  const encoded: Encoded = { ids: windowIds(doc.ids, 0, n, tokenizer.special.cls, tokenizer.special.sep), typeIds: null, truncated: doc.ids.length > max };
+  if (doc.offsets) {
+    encoded.offsets = new Int32Array(2 * (n + 2));
+    encoded.offsets.set(doc.offsets.subarray(0, 2 * n), 2);
+  }
+  return encoded;
 }

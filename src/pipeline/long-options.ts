@@ -71,9 +71,9 @@ export function resolveLongOptions(o: LongOptions): ResolvedLongOptions {
  */
 export function longPolicy(o: ResolvedLongOptions, maxLength: number): LongPolicy {
   const chunkTokens = o.chunkTokens ?? maxLength;
-  if (chunkTokens > maxLength) throw optionError('--chunk-tokens', chunkTokens, `at most the max length (${maxLength}): a window is one model input`);
+  if (chunkTokens > maxLength) throw optionError('--chunk-tokens', chunkTokens, `at most the max length (${maxLength}; a window is one model input)`);
   const chunkOverlap = o.chunkOverlap ?? Math.floor(chunkTokens / 8);
-  if (chunkOverlap > chunkTokens - 3) throw optionError('--chunk-overlap', chunkOverlap, `at most ${chunkTokens - 3} with --chunk-tokens ${chunkTokens}, so each window moves on by a token ([CLS] and [SEP] take 2)`);
+  if (chunkOverlap > chunkTokens - 3) throw optionError('--chunk-overlap', chunkOverlap, `at most ${chunkTokens - 3} with --chunk-tokens ${chunkTokens} ([CLS] and [SEP] take 2, and each window must move on by a token)`);
   return Object.freeze({ mode: o.mode, chunkTokens, chunkOverlap });
 }
 
