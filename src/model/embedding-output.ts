@@ -6,7 +6,7 @@
  */
 import { ModelError } from '../errors.js';
 import { attr, OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { DataType, defaultOpsetVersion, valueInfoShape, type ModelProtoObject, type NodeProtoObject } from './onnx-proto.js';
+import { DataType, defaultOpsetVersion, valueInfoShape, type GraphProtoObject, type ModelProtoObject, type NodeProtoObject } from './onnx-proto.js';
 
 /** The graph output `--layer embeddings` reads: [batch, sequence, hidden], float32. */
 export const EMBEDDING_OUTPUT = 'embedding_output';
@@ -43,8 +43,10 @@ export function findEmbeddingTensor(model: ModelProtoObject, file = 'model.onnx'
 
 /**
  * Adds the output {@link EMBEDDING_OUTPUT} (cast to float32: an fp16 model computes the
- * projection in float16) next to the model's own outputs. A model that has it already is
- * returned as is.
+ * projection in float16). Unless `keepOutputs`, it becomes the only output and the encoder
+ * after it is dropped from the graph: ONNX Runtime runs every node of a graph whatever the
+ * fetches, so kept, the layers would be computed for nothing. A model that has the output
+ * already is returned as is.
  *
  * @example
  * ```ts
@@ -52,7 +54,7 @@ export function findEmbeddingTensor(model: ModelProtoObject, file = 'model.onnx'
  * const { embedding_output } = await session.run(feeds, ['embedding_output']);
  * ```
  */
-export function exposeEmbeddingOutput(model: ModelProtoObject, file = 'model.onnx'): ModelProtoObject {
+export function exposeEmbeddingOutput(model: ModelProtoObject, file = 'model.onnx', opts: { keepOutputs?: boolean } = {}): ModelProtoObject {
   const g = model.graph;
   if (g.output.some((o) => o.name === EMBEDDING_OUTPUT)) return model;
   const tensor = findEmbeddingTensor(model, file);
@@ -64,5 +66,31 @@ export function exposeEmbeddingOutput(model: ModelProtoObject, file = 'model.onn
   b.op('Identity', [cast], { outputs: [EMBEDDING_OUTPUT] });
   b.output(EMBEDDING_OUTPUT, DataType.FLOAT, ['batch', 'sequence', H]);
   const added = b.parts();
-  return { ...model, graph: { ...g, node: [...g.node, ...added.nodes], initializer: [...g.initializer, ...added.initializers], output: [...g.output, ...added.outputs] } };
+  const tapped = { ...g, node: [...g.node, ...added.nodes], initializer: [...g.initializer, ...added.initializers], output: [...g.output, ...added.outputs] };
+  return { ...model, graph: opts.keepOutputs ? tapped : pruneTo(tapped, [EMBEDDING_OUTPUT]) };
+}
+
+/**
+ * The graph with only `outputs`, and only the nodes, initializers and value infos they
+ * need (nodes are in topological order, as ONNX requires). Inputs stay: a session is fed
+ * all three. A graph with subgraphs (If, Loop) is left whole: their nodes may read names
+ * of this graph that no input lists.
+ */
+function pruneTo(g: GraphProtoObject, outputs: readonly string[]): GraphProtoObject {
+  if (g.node.some((n) => (n.attribute ?? []).some((a) => a.g !== undefined || (Array.isArray(a.graphs) && a.graphs.length > 0)))) return { ...g, output: g.output.filter((o) => outputs.includes(o.name)) };
+  const need = new Set(outputs);
+  const keep = new Array<boolean>(g.node.length).fill(false);
+  for (let i = g.node.length - 1; i >= 0; i--) {
+    const n = g.node[i];
+    if (!n.output.some((o) => need.has(o))) continue;
+    keep[i] = true;
+    for (const x of n.input) if (x) need.add(x);
+  }
+  return {
+    ...g,
+    node: g.node.filter((_, i) => keep[i]),
+    initializer: g.initializer.filter((t) => need.has(t.name ?? '')),
+    output: g.output.filter((o) => outputs.includes(o.name)),
+    ...(g.value_info ? { value_info: g.value_info.filter((v) => need.has(v.name)) } : {}),
+  };
 }

@@ -102,6 +102,18 @@ describe('exposeEmbeddingOutput', () => {
     },
   );
 
+  it('drops the encoder after the embedding block (ONNX Runtime would run it for nothing), unless told to keep the outputs', () => {
+    const m = load(join(ROOT, 'models', 'albert-mini', 'model.onnx'));
+    const only = exposeEmbeddingOutput(m);
+    expect(only.graph.output.map((o) => o.name)).toEqual([EMBEDDING_OUTPUT]);
+    expect(only.graph.node.some((n) => /albert_layer_groups|pooler/.test(n.name ?? ''))).toBe(false);
+    expect(only.graph.node.length).toBeLessThan(m.graph.node.length / 10);
+    expect(only.graph.input.map((i) => i.name)).toEqual(m.graph.input.map((i) => i.name));
+    const kept = exposeEmbeddingOutput(m, 'model.onnx', { keepOutputs: true });
+    expect(kept.graph.output.map((o) => o.name)).toEqual(['last_hidden_state', 'pooler_output', EMBEDDING_OUTPUT]);
+    expect(kept.graph.node.length).toBe(m.graph.node.length + 2);
+  });
+
   it('leaves a model that already has the output as it is', () => {
     const m = exposeEmbeddingOutput(load(join(TINY, 'albert-tiny', 'model.onnx')));
     expect(exposeEmbeddingOutput(m)).toBe(m);
