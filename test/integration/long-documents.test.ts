@@ -104,7 +104,8 @@ async function windowsOf(text: string): Promise<{ ids: Int32Array[]; spans: Arra
 /** Every row's id, vector bytes and windows (spans and vector bytes), in order. */
 function contentOf(out: string): string[] {
   const t = readOutput(out);
-  const hex = (v: unknown) => Buffer.from((v as { toArray(): Float32Array }).toArray().buffer).toString('hex');
+  // toArray() is a view into the whole part's buffer: copy the vector's own floats.
+  const hex = (v: unknown) => Buffer.from(Float32Array.from((v as { toArray(): Float32Array }).toArray()).buffer).toString('hex');
   return [...t].map((r) => JSON.stringify([r!.id, hex(r!.embedding), r!.n_tokens, [...r!.chunks].map((c) => [c!.chunk, c!.token_start, c!.token_end, c!.char_start, c!.char_end, hex(c!.embedding)])]));
 }
 
