@@ -198,10 +198,11 @@ export async function sweepMode(args: BenchArgs, work: string, model: { dir: str
       if (!r) continue;
       const m = r.median;
       const label = s === 'b' ? NAMES.b : s === 'a' ? `(a) ${variantLabel(v)}` : `(c) ${variantLabel(v).split(' ').filter((p) => !/^[wt]\d+$/.test(p)).join(' ')}, 1 session`;
-      lines.push([label, fmt(m.docs_per_s, 1), fmt(m.tokens_per_s), m.padding_efficiency === null ? '?' : `${fmt(100 * m.padding_efficiency, 1)}%`, fmt(mib(m.max_rss_kib), 1), r.runs.map((x) => fmt(x.docs_per_s)).join(' / '), `${Math.max(...r.runs.map((x) => x.contention.foreign_busy_cores ?? 0))} cores`]);
+      const mbPer1k = (m.extra as { output_mb_per_1000_docs?: number | null }).output_mb_per_1000_docs;
+      lines.push([label, fmt(m.docs_per_s, 1), fmt(m.tokens_per_s), mbPer1k == null ? '' : fmt(mbPer1k, 2), m.padding_efficiency === null ? '?' : `${fmt(100 * m.padding_efficiency, 1)}%`, fmt(mib(m.max_rss_kib), 1), r.runs.map((x) => fmt(x.docs_per_s)).join(' / '), `${Math.max(...r.runs.map((x) => x.contention.foreign_busy_cores ?? 0))} cores`]);
     }
   });
-  const table = markdownTable(['variant', 'docs/s', 'tok/s', 'pad eff', 'peak RSS MiB', 'runs docs/s', 'others busy (max)'], lines);
+  const table = markdownTable(['variant', 'docs/s', 'tok/s', 'MB out / 1k docs', 'pad eff', 'peak RSS MiB', 'runs docs/s', 'others busy (max)'], lines);
   return { json, table: `${table}${Object.keys(failed).length ? `\nFAILED: ${JSON.stringify(failed)}` : ''}` };
 }
 

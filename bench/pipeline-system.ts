@@ -53,9 +53,15 @@ runChild(async () => {
   let padding: { real: number; padded: number } | null = null;
   let batches = summary.batches?.batches ?? 0;
   let startup: { wall_s: number; summary_elapsed_s: number } | null = null;
-  if (!cfg.memory) {
+  // What the job wrote (part files), for MB per 1,000 docs: `--pooling none` writes H floats per token.
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parts: { file: string; bytes: number }[] };
+  const outputBytes = manifest.parts.reduce((n, p) => n + p.bytes, 0);
+  // Token-level output has no `embedding` column, and split documents are not batched as the
+  // padding estimate below assumes: neither gets the agreement check nor the padding figure.
+  const pooledWhole = cfg.pipelineArgs.pooling !== 'none' && cfg.pipelineArgs.long !== 'split';
+  const { ids, texts } = cfg.memory ? { ids: [], texts: [] } : readSubset(cfg.input);
+  if (!cfg.memory && pooledWhole) {
     // The output, back in input order, for the agreement check.
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parts: { file: string }[] };
     const tables = manifest.parts.map((p) => tableFromIPC(readFileSync(join(out, p.file))));
     const col = tables.map((t) => t.getChild('embedding')!);
     const n = col.reduce((k, c) => k + c.length, 0);
@@ -70,7 +76,6 @@ runChild(async () => {
     // The batches runJob formed: windows of windowRows rows, each sorted and cut by budget.
     const model = await loadModel(cfg.model);
     const tokenizer = makeTokenizer(model, resolved.maxLength);
-    const { ids, texts } = readSubset(cfg.input);
     const all: EncodedRow[][] = [];
     for (let start = 0; start < texts.length; start += resolved.windowRows) {
       const enc = await tokenizer.encodeBatch(texts.slice(start, start + resolved.windowRows));
@@ -78,7 +83,8 @@ runChild(async () => {
     }
     padding = paddingEfficiency(all);
     batches = all.length;
-
+  }
+  if (!cfg.memory) {
     // The fixed cost of a job (worker start, session, output files): a 1-row job.
     const probeIn = join(cfg.work, 'probe-1row.csv');
     writeFileSync(probeIn, `id,text\n${csvField(ids[0])},${csvField(texts[0])}\n`);
@@ -130,6 +136,8 @@ runChild(async () => {
         scheduler: summary.batches,
       },
       summary_docs_per_s_note: "the summary's docs/s = rows_out / elapsed_s, elapsed measured from runJob's start: includes start-up, like wall_s",
+      output_bytes: outputBytes,
+      output_mb_per_1000_docs: summary.rows_out > 0 ? outputBytes / 1e6 / (summary.rows_out / 1000) : null,
       stages_ms: st,
       stages_note:
         'read/tokenize/write: main-thread time spent awaiting each stage (they overlap with inference in the workers); queue/infer/post: summed per batch over all workers (queue = time a batch waited for a worker; infer = session.run; post = pooling + normalize in the worker)',

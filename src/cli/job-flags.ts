@@ -4,6 +4,7 @@ import { OptionError } from '../errors.js';
 import { INPUT_FORMAT_NAMES } from '../io/input-formats.js';
 import { OUTPUT_FORMAT_NAMES } from '../io/output-formats.js';
 import { JOB_OPTION_KEYS } from '../pipeline/job-options.js';
+import { LONG_MODES } from '../pipeline/long-options.js';
 import { checkKnownKeys } from '../options.js';
 import { SHARDING_KEYS } from '../shards/run-shards.js';
 import { deviceSpellings } from '../workers/execution-providers.js';
@@ -51,6 +52,9 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
     .requiredOption('-o, --out <dir>', 'output directory (part files, manifest.json, rejects.jsonl)')
     .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`);
   addInputFlags(cmd)
+    .addOption(new Option('--long <mode>', 'rows longer than --max-length: truncate (flagged), reject (ALB_ROW_TOO_LONG), or split into overlapping windows merged into one row (embed, label) (default: truncate)').choices([...LONG_MODES]))
+    .option('--chunk-tokens <n>', 'with --long split: tokens per window incl. [CLS]/[SEP] (default: the max length)', intArg('--chunk-tokens'))
+    .option('--chunk-overlap <n>', 'with --long split: tokens each window repeats from the one before (default: --chunk-tokens / 8, rounded down)', intArg('--chunk-overlap'))
     .addOption(new Option('--output-format <format>', 'format of the part files (default: arrow)').choices([...OUTPUT_FORMAT_NAMES]));
   return addDeviceFlags(cmd)
     .option('--window-rows <n>', 'rows sorted and batched together (default: 4096 CPU, 16384 CUDA)', intArg('--window-rows'))

@@ -47,7 +47,7 @@ export function parseError(cmd: Command, err: CommanderError): OptionError {
         const option = longFlag(m[1]);
         const choices = findOption(cmd, m[1])?.argChoices;
         const placeholder = /[<[][^>\]]*[>\]]/.exec(m[1])?.[0] ?? 'a value';
-        return coded('ALB_OPTION_INVALID', `option ${option}: expected ${choices ? `one of ${choices.join(', ')}` : placeholder}, got none`, { option, got: null });
+        return coded('ALB_OPTION_INVALID', `option ${option}: expected ${choices ? `one of ${choices.join(', ')}` : placeholder}, got no value`, { option, got: null });
       }
       break;
     case 'commander.unknownOption':

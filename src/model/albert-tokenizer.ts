@@ -1,6 +1,8 @@
 import tokenizers from 'tokenizers';
 import { ModelError } from '../errors.js';
 import { albertRemoveSpace as removeSpace } from './remove-space.js';
+import { cutPieces, Int32Growable, PIECES_PER_CALL, PIECE_UNITS } from './text-pieces.js';
+import { codePointLength, PreparedText } from './token-offsets.js';
 
 type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
 type NativeEncoding = Awaited<ReturnType<NativeTokenizer['encode']>>;
@@ -11,6 +13,29 @@ export interface Encoded {
   /** token_type_ids; `null` for single segments, where they are all 0. */
   typeIds: Int32Array | null;
   truncated: boolean;
+  /**
+   * With `{ offsets: true }`: `[start, end)` of each token in the original text, in code
+   * points, as pairs (2 per token); `[0, 0]` for [CLS] and [SEP]. See token-offsets.ts.
+   */
+  offsets?: Int32Array;
+}
+
+/** A whole document's tokens, without [CLS]/[SEP] and never truncated (see {@link AlbertTokenizer.encodeLong}). */
+export interface LongEncoding {
+  ids: Int32Array;
+  /** As {@link Encoded.offsets}, when asked for. */
+  offsets: Int32Array | null;
+}
+
+/** What {@link AlbertTokenizer.encodeBatch} computes beyond ids. */
+export interface EncodeOptions {
+  /** Each token's span in the original text (single segments only). */
+  offsets?: boolean;
+}
+
+export interface EncodeLongOptions extends EncodeOptions {
+  /** Stop once this many tokens are known (the text's first pieces only): all a truncation needs. */
+  maxTokens?: number;
 }
 
 /** The ids ALBERT gives its special tokens (the SentencePiece models here all agree). */
@@ -38,15 +63,22 @@ export interface SpecialIds {
  */
 export class AlbertTokenizer {
   readonly special: SpecialIds;
+  /** The id of the bare `▁` piece (a word boundary with nothing of the word), if the vocabulary has one. */
+  private readonly metaId: number | null;
+  private whole: NativeTokenizer | null = null;
+  private pieces: string[] | null = null;
 
   private constructor(
     private readonly native: NativeTokenizer,
     readonly maxLength: number,
     /** Whitespace around an added token written in the text (see {@link prepare}). */
     private readonly aroundAdded: RegExp | null,
+    /** The tokenizer.json text, for the untruncated twin encodeLong uses. */
+    private readonly json: string,
   ) {
     const id = (token: string, fallback: number): number => native.tokenToId(token) ?? fallback;
     this.special = Object.freeze({ pad: id('<pad>', 0), unk: id('<unk>', 1), cls: id('[CLS]', 2), sep: id('[SEP]', 3), mask: id('[MASK]', 4) });
+    this.metaId = native.tokenToId('\u2581');
   }
 
   /** Builds the tokenizer from the text of a `tokenizer.json`; `maxLength: null` never truncates. */
@@ -61,7 +93,7 @@ export class AlbertTokenizer {
     }
     if (maxLength === null) native.disableTruncation();
     else native.setTruncation(maxLength, { strategy: 'LongestFirst' as never });
-    return new AlbertTokenizer(native, maxLength ?? Number.POSITIVE_INFINITY, aroundAddedTokens(added));
+    return new AlbertTokenizer(native, maxLength ?? Number.POSITIVE_INFINITY, aroundAddedTokens(added), json);
   }
 
   /**
@@ -83,23 +115,100 @@ export class AlbertTokenizer {
     return this.native.idToToken(id);
   }
 
+  /** The vocabulary's pieces by id (`▁hello`, `[CLS]`), read once: a lookup per token must not cross into native code. */
+  vocabulary(): readonly string[] {
+    if (!this.pieces) {
+      const pieces = new Array<string>(this.vocabSize).fill('<unk>');
+      for (const [piece, id] of Object.entries(this.native.getVocab(true))) pieces[id] = piece;
+      this.pieces = pieces;
+    }
+    return this.pieces;
+  }
+
   /**
    * Encodes a batch of texts (and optional second segments). Rejects the whole promise only
    * when the native call fails; callers that must isolate a bad row use {@link encodeOne}.
    */
-  async encodeBatch(texts: readonly string[], textsB?: readonly (string | undefined)[]): Promise<Encoded[]> {
+  async encodeBatch(texts: readonly string[], textsB?: readonly (string | undefined)[], opts: EncodeOptions = {}): Promise<Encoded[]> {
     if (!textsB) {
-      const encodings = await this.native.encodeBatch(texts.map((t) => this.prepare(t)));
-      return encodings.map((e) => toEncoded(e, false));
+      const prepared = texts.map((t) => this.prepare(t));
+      const encodings = await this.native.encodeBatch(prepared);
+      return encodings.map((e, i) => this.toEncoded(e, false, opts.offsets ? new PreparedText(texts[i], prepared[i]) : null));
     }
     // The Node binding's encodeBatch takes single sequences only; pairs go one call each
     // (still on the native thread pool, so concurrently).
-    return Promise.all(texts.map((t, i) => this.encodeOne(t, textsB[i])));
+    return Promise.all(texts.map((t, i) => this.encodeOne(t, textsB[i], opts)));
   }
 
-  async encodeOne(text: string, textB?: string): Promise<Encoded> {
-    const e = await this.native.encode(this.prepare(text), textB === undefined ? null : this.prepare(textB));
-    return toEncoded(e, textB !== undefined);
+  async encodeOne(text: string, textB?: string, opts: EncodeOptions = {}): Promise<Encoded> {
+    if (opts.offsets && textB !== undefined) throw new Error('token offsets are for single segments only');
+    const prepared = this.prepare(text);
+    const e = await this.native.encode(prepared, textB === undefined ? null : this.prepare(textB));
+    return this.toEncoded(e, textB !== undefined, opts.offsets ? new PreparedText(text, prepared) : null);
+  }
+
+  /**
+   * A whole document's tokens, however long: no [CLS]/[SEP], no truncation. The text is
+   * tokenized in pieces cut at whitespace (see PIECE_UNITS), so memory stays a few bytes per
+   * token however large the document; the ids are those of the whole text, except where
+   * more than 64K characters run without whitespace, which are cut there. With `maxTokens`,
+   * at least that many tokens (or all), read from the start of the text.
+   *
+   * @example
+   * ```ts
+   * const { ids } = await tok.encodeLong(tenMegabytes);
+   * ids.length; // every token, for long-document windows
+   * ```
+   */
+  async encodeLong(text: string, opts: EncodeLongOptions = {}): Promise<LongEncoding> {
+    const native = this.untruncated();
+    const cuts = cutPieces(text, PIECE_UNITS);
+    const ids = new Int32Growable();
+    const offsets = opts.offsets ? new Int32Growable() : null;
+    let cpBase = 0;
+    for (let k = 0; k < cuts.length && ids.length < (opts.maxTokens ?? Infinity); k += PIECES_PER_CALL) {
+      const originals = cuts.slice(k, k + PIECES_PER_CALL).map(([s, e]) => text.slice(s, e));
+      const prepared = originals.map((o) => this.prepare(o));
+      const encodings = await native.encodeBatch(prepared, { addSpecialTokens: false });
+      encodings.forEach((enc, i) => {
+        const pieceIds = enc.getIds();
+        ids.push(pieceIds);
+        if (!offsets) return;
+        const pt = new PreparedText(originals[i], prepared[i]);
+        const offs = enc.getOffsets();
+        for (let t = 0; t < pieceIds.length; t++) {
+          const [a, b] = pt.span(offs[t][0], offs[t][1], pieceIds[t] === this.metaId);
+          offsets.push2(cpBase + a, cpBase + b);
+        }
+        cpBase += codePointLength(originals[i]);
+      });
+    }
+    return { ids: ids.toArray(), offsets: offsets ? offsets.toArray() : null };
+  }
+
+  private untruncated(): NativeTokenizer {
+    if (!this.whole) {
+      this.whole = tokenizers.Tokenizer.fromString(this.json);
+      this.whole.disableTruncation();
+    }
+    return this.whole;
+  }
+
+  private toEncoded(e: NativeEncoding, pair: boolean, text: PreparedText | null): Encoded {
+    const ids = Int32Array.from(e.getIds());
+    const encoded: Encoded = { ids, typeIds: pair ? Int32Array.from(e.getTypeIds()) : null, truncated: e.getOverflowing().length > 0 };
+    if (text) {
+      const offs = e.getOffsets();
+      const out = new Int32Array(ids.length * 2);
+      // [CLS] first and [SEP] last keep [0, 0], as HF's tokenizers reports them.
+      for (let t = 1; t < ids.length - 1; t++) {
+        const [a, b] = text.span(offs[t][0], offs[t][1], ids[t] === this.metaId);
+        out[2 * t] = a;
+        out[2 * t + 1] = b;
+      }
+      encoded.offsets = out;
+    }
+    return encoded;
   }
 
   /** Ids and their vocabulary pieces (as HF's convert_ids_to_tokens gives them), for `albert tokenize`. */
@@ -116,12 +225,4 @@ function aroundAddedTokens(added: unknown): RegExp | null {
   if (contents.length === 0) return null;
   const alternatives = contents.sort((a, b) => b.length - a.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(` ?(${alternatives.join('|')}) ?`, 'g');
-}
-
-function toEncoded(e: NativeEncoding, pair: boolean): Encoded {
-  return {
-    ids: Int32Array.from(e.getIds()),
-    typeIds: pair ? Int32Array.from(e.getTypeIds()) : null,
-    truncated: e.getOverflowing().length > 0,
-  };
 }

@@ -1,4 +1,5 @@
 import type { Encoded } from './albert-tokenizer.js';
+import type { ChunkSpan } from './token-windows.js';
 
 /**
  * A padded batch, laid out as ONNX Runtime wants it (int64, row-major B x S). Its buffers
@@ -18,6 +19,8 @@ export interface Batch {
 
 export interface EncodedRow extends Encoded {
   seq: number;
+  /** `--long split`: the window of the document `seq` this row is. */
+  chunk?: ChunkSpan;
 }
 
 /**

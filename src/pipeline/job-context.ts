@@ -8,6 +8,7 @@ import type { DescribeResponse } from '../workers/protocol.js';
 import { faultPlanFromEnv, type FaultPlan } from './fault-plan.js';
 import { resolveJobOptions, type JobOptions, type ResolvedJobOptions } from './job-options.js';
 import { bundledModel, loadModel, makeTokenizer, type LoadedModel } from './load-model.js';
+import { longFingerprint, longPolicy, type LongPolicy } from './long-options.js';
 import { splitTaskOptions } from './task-options.js';
 import { InferencePool } from './worker-pool.js';
 
@@ -22,6 +23,8 @@ export interface JobContext {
   spec: ModelSpec;
   plan: TaskPlan;
   toolVersion: string;
+  /** What happens to rows longer than the max length, every number resolved. */
+  long: LongPolicy;
   /** Options that shape the output bytes (input excluded: a sharded job has many). */
   fingerprint: Record<string, unknown>;
   /** Test-only (ALBERT_FAULT_*_ROW); null in every real run. */
@@ -41,10 +44,13 @@ export async function openJobContext<O>(
   resolved?: (job: ResolvedJobOptions) => Promise<void>,
 ): Promise<JobContext> {
   const split = splitTaskOptions(task, options);
-  const job = resolveJobOptions(split.job);
   const taskOptions = task.resolveOptions(split.task);
+  const job = resolveJobOptions(split.job, task.jobDefaults?.(taskOptions));
   if (task.requiresPairs && !job.read.textBColumn) {
     throw new OptionError('ALB_OPTION_MISSING', `\`${task.name}\` works on pairs: pass --text-b-column (and --text-a-column) naming the second segment`, { option: '--text-b-column' });
+  }
+  if (job.long.mode === 'split' && job.read.textBColumn) {
+    throw new OptionError('ALB_OPTION_CONFLICT', 'option --long split cuts one text into windows; with --text-b-column each row is a pair, which has no one way to be cut: use --long truncate or reject', { option: '--long' });
   }
   await resolved?.(job);
   const model = await loadModel(job.model ?? bundledModel(task.defaultModel), job.model === null ? task.name : null);
@@ -52,12 +58,14 @@ export async function openJobContext<O>(
   if (job.batchTokens < tokenizer.maxLength) {
     throw optionError('--batch-tokens', job.batchTokens, `at least the max length (${tokenizer.maxLength}), so the longest row fits a batch`);
   }
+  const long = longPolicy(job.long, tokenizer.maxLength);
   const pool = new InferencePool({
     modelPath: model.files.onnxPath,
     devices: job.devices,
     workersPerDevice: job.workers,
     intraOpThreads: job.threads,
-    graphPooling: task.graphPooling?.(taskOptions) ?? null,
+    graphPooling: task.graphPooling?.(taskOptions, { split: long.mode === 'split' }) ?? null,
+    layer: task.graphLayer?.(taskOptions) ?? 'last',
     queuePerWorker: job.queuePerWorker,
     batchTimeoutMs: job.batchTimeoutMs,
   });
@@ -66,8 +74,11 @@ export async function openJobContext<O>(
     const spec: ModelSpec = { ...model.config, name: model.files.name, onnxSha256: model.files.onnxSha256, inputs: described.inputs, outputs: described.outputs };
     checkModelInputs(spec);
     const toolVersion = packageInfo().version;
-    const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.read.textBColumn !== undefined };
+    const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.read.textBColumn !== undefined, long };
     const plan = task.plan(ctx, taskOptions);
+    if (long.mode === 'split' && !plan.mergesChunks) {
+      throw new OptionError('ALB_OPTION_CONFLICT', `option --long split: \`${task.name}\`${task.name === 'embed' ? ' with these options' : ''} cannot merge a document's windows into one row; use --long truncate or reject`, { option: '--long', task: task.name });
+    }
     await checkHeadModule(task.name, plan.head.module);
     if (described.fallbackReason && !job.quiet) job.log.write(`albert: --device auto: ${described.fallbackReason}; running on the CPU\n`);
     const { read } = job;
@@ -81,6 +92,7 @@ export async function openJobContext<O>(
       spec,
       plan,
       toolVersion,
+      long,
       fingerprint: {
         task: task.name,
         model_sha256: spec.onnxSha256,
@@ -94,6 +106,7 @@ export async function openJobContext<O>(
         batch_tokens: job.batchTokens,
         window_rows: job.windowRows,
         output_format: job.output.name,
+        ...longFingerprint(long),
         ...task.fingerprint(taskOptions),
       },
       faults: faultPlanFromEnv(process.env),

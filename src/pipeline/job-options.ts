@@ -5,11 +5,12 @@ import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type OutputFormat, type OutputForm
 import { expandInput, type InputSet } from '../io/input-files.js';
 import { READ_OPTION_KEYS, resolveReadOptions, type ReadOptions, type ResolvedReadOptions } from '../io/read-options.js';
 import { boolOption, checkKnownKeys, choiceOption, intOption, splitKeys, stringOption } from '../options.js';
+import { LONG_OPTION_KEYS, resolveLongOptions, type LongOptions, type ResolvedLongOptions } from './long-options.js';
 import type { ProgressSnapshot } from './progress.js';
 import { parseDevice, providerOf, type DeviceChoice, type DeviceSpec } from '../workers/execution-providers.js';
 
 /** Options every task shares. All optional except `input` and `out`; see `albert embed --help`. */
-export interface JobOptions extends ReadOptions, DeviceOptions {
+export interface JobOptions extends ReadOptions, DeviceOptions, LongOptions {
   /**
    * A file path (gzip-compressed too), a folder or a glob (`data/*.jsonl`: its files, as
    * one input), `-` for stdin, or a readable stream.
@@ -95,6 +96,8 @@ export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly read: ResolvedReadOptions;
   readonly output: OutputFormatEntry;
   readonly maxLength: number | null;
+  /** Rows longer than the max length: truncate, reject or split (see long-options.ts). */
+  readonly long: ResolvedLongOptions;
   readonly batchTokens: number;
   readonly windowRows: number;
   readonly partRows: number;
@@ -112,10 +115,16 @@ export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly log: NodeJS.WritableStream;
 }
 
+/** Defaults a task's options change: `embed --pooling none` keeps every token's vector, so its windows are fewer rows. */
+export interface TaskJobDefaults {
+  /** From the execution provider's default. */
+  windowRows?: (providerDefault: number) => number;
+}
+
 export const DEVICE_OPTION_KEYS: readonly (keyof DeviceOptions)[] = ['device', 'workers', 'threads'];
 
 export const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = [
-  'input', 'out', 'model', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', 'batchTokens', ...DEVICE_OPTION_KEYS,
+  'input', 'out', 'model', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', ...LONG_OPTION_KEYS, 'batchTokens', ...DEVICE_OPTION_KEYS,
   'windowRows', 'partRows', 'overwrite', 'resume', 'trustInput', 'verify', 'lockStaleMs', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'onProgress', 'log',
 ];
 
@@ -131,7 +140,7 @@ export const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = [
  * o.read.idColumnRequired; // false: the default `id` column may be absent
  * ```
  */
-export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
+export function resolveJobOptions(o: JobOptions, taskDefaults: TaskJobDefaults = {}): ResolvedJobOptions {
   checkKnownKeys(o as Record<string, unknown>, JOB_OPTION_KEYS, 'job options');
   if (o.input === undefined || o.input === '') throw optionError('input', o.input, 'a file path, "-" for stdin, or a stream');
   if (typeof o.input !== 'string' && typeof (o.input as Readable).pipe !== 'function') throw optionError('input', o.input, 'a file path or a readable stream');
@@ -141,7 +150,7 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
   const read = resolveReadOptions(readKeys);
   const device = resolveDeviceOptions(o);
   const defaults = providerOf(device.device).defaults(availableParallelism());
-  const windowRows = intOption('--window-rows', o.windowRows, defaults.windowRows, 1, 1 << 24);
+  const windowRows = intOption('--window-rows', o.windowRows, taskDefaults.windowRows?.(defaults.windowRows) ?? defaults.windowRows, 1, 1 << 24);
   const partRows = intOption('--part-rows', o.partRows, windowRows * 4, 1, 2 ** 40);
   if (partRows % windowRows !== 0) {
     throw new OptionError('ALB_OPTION_INVALID', `option --part-rows: expected a multiple of --window-rows (${windowRows}), got ${partRows}; parts must end on window boundaries so a resumed job batches exactly as an uninterrupted one`, { option: '--part-rows', got: partRows });
@@ -156,6 +165,7 @@ export function resolveJobOptions(o: JobOptions): ResolvedJobOptions {
     read,
     output: OUTPUT_FORMATS[choiceOption('--output-format', o.outputFormat, OUTPUT_FORMAT_NAMES, 'arrow')],
     maxLength: o.maxLength === undefined ? null : intOption('--max-length', o.maxLength, 0, 2, 1 << 20),
+    long: resolveLongOptions(o),
     batchTokens: intOption('--batch-tokens', o.batchTokens, defaults.batchTokens, 2, 1 << 30),
     windowRows,
     partRows,

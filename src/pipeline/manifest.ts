@@ -79,7 +79,7 @@ export interface Manifest {
   rows_out: number;
   rows_rejected: number;
   tokens: number;
-  /** Task-specific counts, e.g. rows per predicted label. */
+  /** Task-specific counts (e.g. rows per predicted label) and the long-document counts (`long.*`, see LONG_COUNTS). */
   counts: Record<string, number>;
   elapsed_s: number;
   docs_per_s: number;

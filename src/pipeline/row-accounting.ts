@@ -43,19 +43,25 @@ export class RowAccounting {
 
   /** Stores the reject with the window that owns its row (it is committed with that part). */
   reject(win: Window, record: RejectRecord): void {
+    if (!win.markRejected(record.row)) return;
     this.live.rejected++;
     this.live.rowsDone++;
     this.policy.reject(record, (r) => win.addReject(r));
   }
 
-  /** Rows a batch computed: their outputs join their window, in any order (the window sorts). */
+  /**
+   * Rows a batch computed: their outputs join their window, in any order (the window sorts).
+   * A split document counts as output when its last window is back.
+   */
   output(win: Window, rows: readonly EncodedRow[], response: BatchResult, idOf: (seq: number) => string): void {
     rows.forEach((e, index) => {
       win.outputs.push({ seq: e.seq, id: idOf(e.seq), encoded: e, response, index });
       win.tokens += e.ids.length;
       this.live.tokens += e.ids.length;
+      if (win.chunkBack(e.seq)) {
+        this.live.rowsDone++;
+        this.live.rowsOut++;
+      }
     });
-    this.live.rowsDone += rows.length;
-    this.live.rowsOut += rows.length;
   }
 }

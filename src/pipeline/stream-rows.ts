@@ -73,6 +73,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     submitWindow(win, {
       tokenizer: ctx.tokenizer,
       pairs: job.read.textBColumn !== undefined,
+      long: ctx.long,
       plan,
       batchTokens: job.batchTokens,
       scheduler,
@@ -99,7 +100,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     }
     const t0 = performance.now();
     const rows = win.orderedOutputs();
-    const counts: Record<string, number> = {};
+    const counts: Record<string, number> = { ...win.counts };
     plan.tally?.(rows, counts);
     await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset, inputEnd: win.nextOffset ?? win.readTo });
     stages.writeMs += performance.now() - t0;

@@ -1,17 +1,19 @@
 import type { AlbertTokenizer } from '../model/albert-tokenizer.js';
 import type { TaskPlan } from '../tasks/task.js';
 import { cutBatches } from './batcher.js';
+import { encodeWindow } from './encode-window.js';
+import type { LongPolicy } from './long-options.js';
 import type { StageTimes } from './manifest.js';
 import type { NativeGarbage } from './native-garbage.js';
 import { excerpt } from './reject.js';
 import type { RowAccounting } from './row-accounting.js';
 import type { Scheduler } from './scheduler.js';
-import { tokenizeWindow } from './tokenize-window.js';
 import type { Window } from './window.js';
 
 export interface SubmitDeps {
   tokenizer: AlbertTokenizer;
   pairs: boolean;
+  long: LongPolicy;
   plan: TaskPlan;
   batchTokens: number;
   scheduler: Scheduler;
@@ -41,7 +43,8 @@ export async function submitWindow(win: Window, d: SubmitDeps): Promise<void> {
     const row = byId.get(seq)!;
     d.accounting.reject(win, { row: seq, offset: row.offset ?? null, id: row.id, stage, ...problem, excerpt: excerpt(row.text) });
   };
-  const encoded = await tokenizeWindow(d.tokenizer, win.rows, d.pairs, (row, problem) => rejectRow(row.seq, 'tokenize', problem));
+  const { rows: encoded, counts } = await encodeWindow(d.tokenizer, win.rows, { pairs: d.pairs, long: d.long, offsets: d.plan.needsOffsets ?? false }, (row, problem) => rejectRow(row.seq, 'tokenize', problem));
+  win.addCounts(counts);
   d.stages.tokenizeMs += performance.now() - t0;
   d.nativeGarbage.tokenized(encoded.reduce((n, e) => n + e.ids.length, 0));
   const accepted = encoded.filter((e) => {
@@ -49,6 +52,8 @@ export async function submitWindow(win: Window, d: SubmitDeps): Promise<void> {
     if (problem) rejectRow(e.seq, 'tokenize', problem);
     return !problem;
   });
+  // A document in several windows is output once all of them are back (see Window.chunkBack).
+  for (const e of accepted) if (e.chunk && e.chunk.count > 1 && e.chunk.index === 0) win.expectChunks(e.seq, e.chunk.count);
   d.onTokenized(win, accepted.reduce((n, e) => n + e.ids.length, 0));
   const idOf = (seq: number) => byId.get(seq)!.id;
   for (const batch of cutBatches(accepted, d.batchTokens)) {

@@ -14,6 +14,8 @@ export interface InferencePoolOptions {
   workersPerDevice: number;
   intraOpThreads: number;
   graphPooling: WorkerSetup['graphPooling'];
+  /** Default `last`. */
+  layer?: WorkerSetup['layer'];
   /** Batches queued per worker beyond the one it runs: what keeps a GPU busy between calls. */
   queuePerWorker: number;
   /** Abandon an attempt (and its worker) after this long; 0 disables. */
@@ -54,6 +56,7 @@ export class InferencePool {
         device,
         intraOpThreads: options.intraOpThreads,
         graphPooling: options.graphPooling,
+        layer: options.layer ?? 'last',
       };
       const pool = new Piscina({
         filename,

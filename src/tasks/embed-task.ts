@@ -1,85 +1,71 @@
-import { Bool, Field, Int32, Schema, Utf8 } from 'apache-arrow';
-import { lastDim, requireOutput } from '../model/model-spec.js';
+import { OptionError } from '../errors.js';
 import type { PoolingMode } from '../model/pooling-graph.js';
 import { boolOption, choiceOption } from '../options.js';
-import { boolData, fixedSizeFloat32Data, fixedSizeListType, int32Data, recordBatch, schemaMetadata, utf8Data } from './arrow-columns.js';
-import { poolHead, type PoolColumns } from './pool-head.js';
-import { commonMetadata, type TaskDefinition } from './task.js';
+import { pooledPlan } from './embed-pooled.js';
+import { tokenPlan } from './embed-tokens.js';
+import type { GraphLayer, TaskDefinition } from './task.js';
 
-/** `pooler` is the model's own dense+tanh on [CLS]; the others are appended to the graph. */
-export type Pooling = PoolingMode | 'pooler';
+/** `pooler` is the model's own dense+tanh on [CLS]; `none` keeps every token's vector; the others are appended to the graph. */
+export type Pooling = PoolingMode | 'pooler' | 'none';
 
 export interface EmbedTaskOptions {
-  /** `mean` (default), `cls`, `max`, or `pooler` (the model's dense+tanh on [CLS]). */
+  /** `mean` (default), `cls`, `max`, `pooler` (the model's dense+tanh on [CLS]), or `none` (one vector per token). */
   pooling?: Pooling;
-  /** L2-normalize each embedding (default true). */
+  /** L2-normalize each embedding (default true; token vectors are never normalized). */
   normalize?: boolean;
+  /** Hidden states to read: `last` (default) or `embeddings` (the embedding block's output, after its E→H projection). */
+  layer?: GraphLayer;
+  /** With `--long split`: a `chunks` column, each window's spans and embedding. */
+  chunks?: boolean;
 }
 
 export type ResolvedEmbedTaskOptions = Readonly<Required<EmbedTaskOptions>>;
 
-const POOLINGS: readonly Pooling[] = ['mean', 'cls', 'max', 'pooler'];
+const POOLINGS: readonly Pooling[] = ['mean', 'cls', 'max', 'pooler', 'none'];
+const LAYERS: readonly GraphLayer[] = ['last', 'embeddings'];
 
 /**
  * `albert embed`: one vector per row. Columns `id`, `embedding` (FixedSizeList<Float32>[H]),
- * `n_tokens`, `truncated`.
+ * `n_tokens`, `truncated` (+ `chunks` with `--long split --chunks`). With `--pooling none`:
+ * `id`, `tokens`, `token_ids`, `offsets`, `token_embeddings` (one vector per real token), `truncated`.
  */
-export const embedTask: TaskDefinition<ResolvedEmbedTaskOptions, PoolColumns> = {
+export const embedTask: TaskDefinition<ResolvedEmbedTaskOptions> = {
   name: 'embed',
-  description: 'embed each row; writes parts of id, embedding, n_tokens, truncated',
-  example: '  albert embed data/sample.csv --out out/sample\n  cat docs.jsonl | albert embed - --format jsonl --out out/docs --pooling cls',
+  description: 'embed each row; writes parts of id, embedding, n_tokens, truncated (or token vectors with --pooling none)',
+  example: '  albert embed data/sample.csv --out out/sample\n  cat docs.jsonl | albert embed - --format jsonl --out out/docs --pooling cls\n  albert embed data/sample.csv --out out/tokens --pooling none --layer embeddings',
   defaultModel: 'albert-mini',
   requiresPairs: false,
   options: {
-    pooling: { flag: '--pooling <mode>', help: 'mean | cls | max | pooler (default: mean)', choices: POOLINGS },
+    pooling: { flag: '--pooling <mode>', help: 'mean | cls | max | pooler | none (none: one vector per token) (default: mean)', choices: POOLINGS },
     normalize: { flag: '--no-normalize', help: 'do not L2-normalize embeddings' },
+    layer: { flag: '--layer <layer>', help: 'last | embeddings (the embedding block after its E→H projection) (default: last)', choices: LAYERS },
+    chunks: { flag: '--chunks', help: 'with --long split: add a `chunks` column, one entry per window (spans and embedding)' },
   },
 
-  resolveOptions: (o) =>
-    Object.freeze({ pooling: choiceOption('--pooling', o.pooling, POOLINGS, 'mean'), normalize: boolOption('--normalize', o.normalize, true) }),
-
-  // Pool (and normalize) inside the graph: only B x H floats leave the session.
-  graphPooling: (o) => (o.pooling === 'pooler' ? null : { pooling: o.pooling, normalize: o.normalize }),
-
-  fingerprint: (o) => ({ pooling: o.pooling, normalize: o.normalize }),
-
-  plan(ctx, o) {
-    const { spec } = ctx;
-    // The workers appended sentence_embedding to the graph (see graphPooling), normalized if asked.
-    const output = o.pooling === 'pooler' ? 'pooler_output' : 'sentence_embedding';
-    if (o.pooling === 'pooler') requireOutput(spec, 'embed --pooling pooler', 'pooler_output', 'Use --pooling mean|cls|max, which need only last_hidden_state.');
-    const head = poolHead(output, { normalize: o.normalize && o.pooling === 'pooler' });
-    const H = lastDim(requireOutput(spec, 'embed', output)) ?? spec.hiddenSize;
-    const schema = new Schema(
-      [
-        new Field('id', new Utf8(), false),
-        new Field('embedding', fixedSizeListType(H), false),
-        new Field('n_tokens', new Int32(), false),
-        new Field('truncated', new Bool(), false),
-      ],
-      schemaMetadata({
-        ...commonMetadata(ctx, 'embed', output),
-        'albert.pooling': o.pooling,
-        'albert.normalize': o.normalize,
-        'albert.hidden_size': H,
-      }),
-    );
-    return {
-      head,
-      schema,
-      build(rows) {
-        const n = rows.length;
-        const emb = new Float32Array(n * H);
-        const nTokens = new Int32Array(n);
-        const truncated = new Array<boolean>(n);
-        rows.forEach((r, i) => {
-          const col = r.response.columns.embedding;
-          emb.set(col.subarray(r.index * H, (r.index + 1) * H), i * H);
-          nTokens[i] = r.encoded.ids.length;
-          truncated[i] = r.encoded.truncated;
-        });
-        return recordBatch(schema, [utf8Data(rows.map((r) => r.id)), fixedSizeFloat32Data(emb, H), int32Data(nTokens), boolData(truncated)], n);
-      },
-    };
+  resolveOptions(o) {
+    const pooling = choiceOption('--pooling', o.pooling, POOLINGS, 'mean');
+    const layer = choiceOption('--layer', o.layer, LAYERS, 'last');
+    if (pooling === 'pooler' && layer === 'embeddings') {
+      throw new OptionError('ALB_OPTION_CONFLICT', 'option --layer embeddings: --pooling pooler is the model\'s dense+tanh on the last layer\'s [CLS]; use --pooling mean|cls|max|none with --layer embeddings', { option: '--layer' });
+    }
+    const chunks = boolOption('--chunks', o.chunks, false);
+    if (chunks && pooling === 'none') {
+      throw new OptionError('ALB_OPTION_CONFLICT', 'option --chunks: --pooling none writes every token already; --chunks adds window vectors to --long split', { option: '--chunks' });
+    }
+    return Object.freeze({ pooling, normalize: boolOption('--normalize', o.normalize, true), layer, chunks });
   },
+
+  // Each row keeps all its tokens' vectors: fewer rows per window keep a window's memory near a pooled one's.
+  jobDefaults: (o) => (o.pooling === 'none' ? { windowRows: (d) => Math.max(64, Math.floor(d / 16)) } : {}),
+
+  // Pool (and normalize) inside the graph: only B x H floats leave the session. Split
+  // documents average their windows' vectors first, so those are normalized after.
+  graphPooling: (o, job) => (o.pooling === 'pooler' || o.pooling === 'none' ? null : { pooling: o.pooling, normalize: o.normalize && !job.split }),
+
+  graphLayer: (o) => o.layer,
+
+  // Only what differs from the defaults of before these options, so older jobs resume.
+  fingerprint: (o) => ({ pooling: o.pooling, normalize: o.normalize, ...(o.layer !== 'last' ? { layer: o.layer } : {}), ...(o.chunks ? { chunks: true } : {}) }),
+
+  plan: (ctx, o) => (o.pooling === 'none' ? tokenPlan(ctx, o) : pooledPlan(ctx, o)),
 };

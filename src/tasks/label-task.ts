@@ -5,6 +5,7 @@ import { classifyHead, type ClassifyColumns } from './classify-head.js';
 import { lastDim, requireOutput } from '../model/model-spec.js';
 import { topK } from '../model/activations.js';
 import { fixedSizeFloat32Data, fixedSizeListType, float32Data, listData, recordBatch, schemaMetadata, structData, utf8Data } from './arrow-columns.js';
+import { rowValues } from './chunk-merge.js';
 import { commonMetadata, type TaskDefinition } from './task.js';
 
 export interface LabelTaskOptions {
@@ -110,6 +111,8 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions, ClassifyColumns
     return {
       head: classifyHead('logits', { activation: o.multiLabel ? 'sigmoid' : 'softmax' }),
       schema,
+      // --long split: a document's probabilities are its windows', averaged by their tokens.
+      mergesChunks: true,
       build(rows) {
         const n = rows.length;
         const probs = new Float32Array(n * L);
@@ -120,7 +123,7 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions, ClassifyColumns
         const kLabels: string[] = [];
         const kScores = new Float32Array(n * k);
         rows.forEach((r, i) => {
-          probs.set(r.response.columns.probs.subarray(r.index * L, (r.index + 1) * L), i * L);
+          rowValues(r, 'probs', L, probs, i * L);
           const { best, above } = decide(probs, i * L);
           score[i] = probs[i * L + best[0]];
           label.push(o.minScore !== null && score[i] < o.minScore ? null : names[best[0]]);
@@ -142,7 +145,7 @@ export const labelTask: TaskDefinition<ResolvedLabelTaskOptions, ClassifyColumns
       tally(rows, counts) {
         const probs = new Float32Array(L);
         for (const r of rows) {
-          probs.set(r.response.columns.probs.subarray(r.index * L, (r.index + 1) * L));
+          rowValues(r, 'probs', L, probs, 0);
           const { best, above } = decide(probs, 0);
           // Compared as the float32 the label column is built from, so counts and column agree.
           if (o.minScore !== null && probs[best[0]] < o.minScore) {

@@ -1,8 +1,10 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { AlbertTokenizer, Encoded } from '../model/albert-tokenizer.js';
 import type { ModelSpec } from '../model/model-spec.js';
-import type { Batch } from '../model/padding.js';
+import type { Batch, EncodedRow } from '../model/padding.js';
 import type { PoolingMode } from '../model/pooling-graph.js';
+import type { LongPolicy } from '../pipeline/long-options.js';
+import type { TaskJobDefaults } from '../pipeline/job-options.js';
 
 /** What a head returns for one batch: typed arrays, moved (not copied) to the main thread. */
 export type HeadColumns = Record<string, Float32Array | Int32Array>;
@@ -35,10 +37,16 @@ export interface BatchResult<C extends HeadColumns = HeadColumns> {
 export interface OutputRow<C extends HeadColumns = HeadColumns> {
   seq: number;
   id: string;
-  encoded: Encoded;
+  /** Under `--long split`, `encoded.chunk` says which window of its document this is. */
+  encoded: EncodedRow;
   response: BatchResult<C>;
   /** Row index inside `response`. */
   index: number;
+  /**
+   * `--long split`, a document cut into two or more windows: each window's row, in order
+   * (the row itself is the first window's). Absent for a document processed whole.
+   */
+  chunks?: readonly OutputRow<C>[];
 }
 
 /** A per-row refusal a task may raise after tokenization (e.g. fill-mask without `[MASK]`). */
@@ -54,6 +62,13 @@ export interface TaskPlan<C extends HeadColumns = HeadColumns> {
   checkRow?(encoded: Encoded): RowProblem | null;
   /** Builds one record batch from rows in input order. */
   build(rows: readonly OutputRow<C>[]): RecordBatch;
+  /**
+   * Whether `build` and `tally` merge a split document's windows (see {@link OutputRow.chunks});
+   * `--long split` is refused for a task whose plan does not.
+   */
+  mergesChunks?: boolean;
+  /** Whether rows need token offsets (`Encoded.offsets`, or char spans of windows). */
+  needsOffsets?: boolean;
   /** Adds this window's counts (e.g. rows per predicted label) to the manifest's. */
   tally?(rows: readonly OutputRow<C>[], counts: Record<string, number>): void;
 }
@@ -65,6 +80,8 @@ export interface TaskContext {
   toolVersion: string;
   /** Whether rows carry a second segment (`--text-b-column`). */
   pairs: boolean;
+  /** What the job does with rows longer than the max length. */
+  long: LongPolicy;
 }
 
 /** One option of a task: its CLI flag (the config-file and library key is the map's key). */
@@ -101,8 +118,16 @@ export interface TaskDefinition<O = any, C extends HeadColumns = any> {
   options: Readonly<Record<string, TaskOptionSpec>>;
   /** Resolves the task's own options once (it gets only those keys); every error names the option and its value. */
   resolveOptions(options: Record<string, unknown>): O;
-  /** Whether the session should pool in the graph (embed), decided before the model loads. */
-  graphPooling?(options: O): GraphPooling | null;
+  /**
+   * Whether the session should pool in the graph (embed), decided before the model loads.
+   * `job.split`: documents are cut into windows (`--long split`) whose pooled vectors are
+   * averaged before any normalization.
+   */
+  graphPooling?(options: O, job: { split: boolean }): GraphPooling | null;
+  /** Job defaults the task's options change (e.g. fewer rows per window when each row's output is large). */
+  jobDefaults?(options: O): TaskJobDefaults;
+  /** Which hidden states the session exposes to pooling and heads (default `last`). */
+  graphLayer?(options: O): GraphLayer;
   plan(ctx: TaskContext, options: O): TaskPlan<C>;
   /** Options that change output bytes, recorded in the manifest so --resume can refuse a mismatch. */
   fingerprint(options: O): Record<string, unknown>;
@@ -114,6 +139,9 @@ export interface GraphPooling {
   normalize: boolean;
 }
 
+/** `last`: the encoder's output (`last_hidden_state`); `embeddings`: the embedding block's, after its E→H projection. */
+export type GraphLayer = 'last' | 'embeddings';
+
 /** Schema metadata every task writes. */
 export function commonMetadata(ctx: TaskContext, task: string, head: string): Record<string, string | number | boolean | object | null> {
   return {
@@ -123,5 +151,13 @@ export function commonMetadata(ctx: TaskContext, task: string, head: string): Re
     'albert.model_sha256': ctx.spec.onnxSha256,
     'albert.max_length': ctx.maxLength,
     'albert.tool_version': ctx.toolVersion,
+    ...longMetadata(ctx.long),
   };
+}
+
+/** The long-document policy, when not the default `truncate` (whose parts stay as they were before it existed). */
+function longMetadata(l: LongPolicy | undefined): Record<string, string | number> {
+  if (!l || l.mode === 'truncate') return {};
+  if (l.mode === 'reject') return { 'albert.long': 'reject' };
+  return { 'albert.long': 'split', 'albert.chunk_tokens': l.chunkTokens, 'albert.chunk_overlap': l.chunkOverlap };
 }

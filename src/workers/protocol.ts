@@ -1,6 +1,6 @@
 import type { OnnxIo } from '../model/model-spec.js';
 import type { Batch } from '../model/padding.js';
-import type { BatchResult, GraphPooling, HeadRef } from '../tasks/task.js';
+import type { BatchResult, GraphLayer, GraphPooling, HeadRef } from '../tasks/task.js';
 import type { DeviceSpec } from './execution-providers.js';
 import type { Fault } from './fault.js';
 
@@ -17,6 +17,8 @@ export interface WorkerSetup {
   intraOpThreads: number;
   /** Append pooling to the graph (so only B x H leaves the session) instead of pooling in JS. */
   graphPooling: GraphPooling | null;
+  /** The hidden states pooling (or a per-token head) reads: the encoder's last layer, or the embedding block's output (`--layer embeddings`). */
+  layer: GraphLayer;
 }
 
 export interface DescribeRequest {

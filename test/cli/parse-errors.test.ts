@@ -15,11 +15,11 @@ const out = join(tmpdir(), 'albert-parse-errors-never-written');
 describe('parser errors are option errors', () => {
   it.each([
     ['a value outside --pooling choices', ['embed', input, '--out', out, '--pooling', 'foo'],
-      /^albert: ALB_OPTION_INVALID: option --pooling: expected one of mean, cls, max, pooler, got "foo"\n$/],
+      /^albert: ALB_OPTION_INVALID: option --pooling: expected one of mean, cls, max, pooler, none, got "foo"\n$/],
     ['a choice flag without its value', ['embed', input, '--out', out, '--pooling'],
-      /^albert: ALB_OPTION_INVALID: option --pooling: expected one of mean, cls, max, pooler, got none\n$/],
+      /^albert: ALB_OPTION_INVALID: option --pooling: expected one of mean, cls, max, pooler, none, got no value\n$/],
     ['a flag without its value', ['embed', input, '--out'],
-      /^albert: ALB_OPTION_INVALID: option --out: expected <dir>, got none\n$/],
+      /^albert: ALB_OPTION_INVALID: option --out: expected <dir>, got no value\n$/],
     ['an integer flag given a word', ['embed', input, '--out', out, '--workers', 'many'],
       /^albert: ALB_OPTION_INVALID: option --workers: expected an integer, got "many"\n$/],
     ['a number flag given a word', ['embed', input, '--out', out, '--batch-timeout', 'soon'],

@@ -131,3 +131,31 @@ describe('golden table', () => {
     expect([...(await tok.encodeBatch([text]))[0].ids]).toEqual(ids);
   });
 });
+
+describe('encodeLong', () => {
+  const whole = AlbertTokenizer.fromJson(tokenizerJsonText(), null);
+
+  it('gives the ids and offsets of the whole text, without [CLS]/[SEP], however it cuts the text into pieces', async () => {
+    // ~370K UTF-16 units: many pieces, cut at spaces, tabs and newlines, with added tokens,
+    // emoji and text that normalization rewrites on either side of the cuts.
+    const parts = [...reference.texts, ...GOLDEN.map(([t]) => t), 'a [MASK] b', 'x\t\t<pad>\ny', 'Emoji 🙂🚀 ＡＢＣ ﬁne'];
+    const text = Array.from({ length: 220 }, (_, i) => parts[i % parts.length]).join(' \t\n  ').repeat(6);
+    const [full] = await whole.encodeBatch([text], undefined, { offsets: true });
+    const long = await tok.encodeLong(text, { offsets: true });
+    expect(full.truncated).toBe(false);
+    expect(long.ids.length).toBe(full.ids.length - 2);
+    expect([...long.ids]).toEqual([...full.ids.subarray(1, -1)]);
+    expect([...long.offsets!]).toEqual([...full.offsets!.subarray(2, -2)]);
+    expect((await tok.encodeLong(text)).offsets).toBeNull();
+  });
+
+  it('takes a run of more than 64K characters without whitespace, and an empty text', async () => {
+    const run = 'abcdefghij'.repeat(10_000);
+    const long = await tok.encodeLong(`start ${run} end`);
+    const [full] = await whole.encodeBatch([`start ${run} end`]);
+    // Cut inside the run (there is nowhere else): within a few tokens of the whole text's.
+    expect(Math.abs(long.ids.length - (full.ids.length - 2))).toBeLessThan(10);
+    expect((await tok.encodeLong('')).ids.length).toBe(0);
+  });
+});
+

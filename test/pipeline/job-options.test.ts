@@ -93,7 +93,7 @@ describe('resolveDeviceOptions and the execution-provider table', () => {
 
 describe('task options', () => {
   it('embed resolves pooling and normalization', () => {
-    expect(embedTask.resolveOptions({})).toEqual({ pooling: 'mean', normalize: true });
+    expect(embedTask.resolveOptions({})).toEqual({ pooling: 'mean', normalize: true, layer: 'last', chunks: false });
     expect(optionErrorOf(() => embedTask.resolveOptions({ pooling: 'sum' })).message).toContain('--pooling');
   });
 
