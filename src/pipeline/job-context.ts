@@ -68,6 +68,8 @@ export async function openJobContext<O>(
     const toolVersion = packageInfo().version;
     const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.read.textBColumn !== undefined };
     const plan = task.plan(ctx, taskOptions);
+    const unwritable = job.output.cannotWrite?.(plan.schema);
+    if (unwritable) throw optionError('--output-format', job.output.name, `a format that can hold the columns of \`${task.name}\` (${unwritable})`);
     await checkHeadModule(task.name, plan.head.module);
     if (described.fallbackReason && !job.quiet) job.log.write(`albert: --device auto: ${described.fallbackReason}; running on the CPU\n`);
     const { read } = job;
