@@ -33,3 +33,16 @@ function plain(v: unknown): unknown {
   if (v && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return v;
 }
+
+/**
+ * The rows of `columns` in the Parquet parts of `files` (a glob), in part order and row
+ * order within each part: what the job committed, read by DuckDB.
+ *
+ * @example
+ * ```ts
+ * const rows = await parquetRows(join(out, 'part-*.parquet'), ['id', 'embedding']);
+ * ```
+ */
+export async function parquetRows(files: string, columns: readonly string[]): Promise<unknown[][]> {
+  return duck(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM read_parquet(${sqlPath(files)}, filename = true, file_row_number = true) ORDER BY filename, file_row_number`);
+}
