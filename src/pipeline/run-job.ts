@@ -2,15 +2,14 @@ import { rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError, OutputError } from '../errors.js';
 import { filesDifference, type InputSet } from '../io/input-files.js';
-import { formatOfName, INPUT_FORMATS } from '../io/input-formats.js';
 import { InputRanges } from '../io/input-ranges.js';
 import { checkCommittedInput } from './input-identity.js';
 import { openJobContext, type JobContext } from './job-context.js';
 import { fileList, jobFingerprint } from './job-fingerprint.js';
-import type { JobOptions, ResolvedJobOptions } from './job-options.js';
+import type { JobOptions } from './job-options.js';
 import { newManifest, resumeManifest, summarize, type JobSummary } from './job-summary.js';
 import type { Manifest } from './manifest.js';
-import { openSource } from './open-source.js';
+import { inputPositions, openSource } from './open-source.js';
 import { ensureOutputDir, prepareOutputDir } from './output-dir.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
 import { PartCommitter } from './part-committer.js';
@@ -75,7 +74,7 @@ async function runLocked<O>(ctx: JobContext, task: TaskDefinition<O>, options: R
   }
   if (prior?.status === 'complete') {
     // A Parquet or Arrow file does not grow by appended rows (its footer is at its end).
-    if (readsRowPositioned(job) || !(await grownSinceComplete(prior, ranges))) return summarize(manifest, out, { alreadyComplete: true });
+    if (inputPositions(job) === 'rows' || !(await grownSinceComplete(prior, ranges))) return summarize(manifest, out, { alreadyComplete: true });
     // Rows appended to the input after the job completed: the job goes on with them.
     manifest.status = 'running';
   }
@@ -141,12 +140,6 @@ async function grownSinceComplete(prior: Manifest, ranges: InputRanges | null): 
     );
   }
   return true;
-}
-
-/** Whether the job reads a row-positioned input (Parquet, Arrow), read by its footer. */
-function readsRowPositioned(job: ResolvedJobOptions): boolean {
-  const format = job.inputFiles?.format ?? job.read.format ?? (typeof job.input === 'string' ? formatOfName(job.input) : undefined);
-  return format !== undefined && INPUT_FORMATS[format].positions === 'rows';
 }
 
 /** Says which files changed, rather than two lists of them (resumeManifest would, in JSON). */

@@ -1,4 +1,4 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,21 @@ describe('Parquet and Arrow input', () => {
     const again = await runCli([...args, '--out', out, '--resume', ...common().filter((a) => a !== '--quiet')]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('already holds a complete job');
+
+    // Part 1 (rows 500-999) has an empty input range: its rows came from the first row
+    // group, which part 0's range holds. A repair of part 1 checks that range too.
+    const [p0, p1] = readManifestJson(out).parts;
+    expect(p1.input).toMatchObject({ start: p0.input.end, end: p0.input.end });
+    const part = join(out, 'part-00001.arrow');
+    writeFileSync(part, readFileSync(part).subarray(0, 100));
+    copyFileSync(changed, input);
+    const refusedRepair = await runCli(['repair', out, '--quiet']);
+    expect(refusedRepair.code).toBe(1);
+    expect(refusedRepair.stderr).toContain('ALB_RESUME_INPUT_CHANGED');
+    copyFileSync(parquet, input);
+    const repaired = await runCli(['repair', out, '--quiet']);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(shas(out)).toEqual(shas(ref));
   });
 
   it('static shards cut a Parquet file by rows inside its row groups, and merge to the single run', async () => {
@@ -117,7 +132,7 @@ describe('Parquet and Arrow input', () => {
     const runs = await Promise.all([0, 1].map((i) => runCli(['embed', parquet, '--out', out, ...common(), '--shard-count', '2', '--shard-index', String(i), '--shard-rows', '1000'])));
     runs.forEach((r) => expect(r.code, r.stderr).toBe(0));
     expect((await runCli(['merge-manifest', out])).code).toBe(0);
-    const plan = JSON.parse((await import('node:fs')).readFileSync(join(out, 'plan.json'), 'utf8'));
+    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
     expect(plan.shards.map((s: { startOffset: number }) => s.startOffset)).toEqual([0, 1000, 2000, 3000, 4000]);
     expect(shas(out)).toEqual(shas(single));
     expect(readManifestJson(out)).toMatchObject({ rows_in: N, rows_rejected: 13 });
