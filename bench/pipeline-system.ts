@@ -14,6 +14,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { embedTask, resolveJobOptions, runJob, splitTaskOptions, type JobSummary } from '../src/index.js';
 import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
 import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
@@ -62,15 +63,11 @@ runChild(async () => {
   const { ids, texts } = cfg.memory ? { ids: [], texts: [] } : readSubset(cfg.input);
   if (!cfg.memory && pooledWhole) {
     // The output, back in input order, for the agreement check.
-    const tables = manifest.parts.map((p) => tableFromIPC(readFileSync(join(out, p.file))));
-    const col = tables.map((t) => t.getChild('embedding')!);
-    const n = col.reduce((k, c) => k + c.length, 0);
-    hidden = (col[0]?.type as { listSize?: number } | undefined)?.listSize ?? 0;
-    const emb = new Float32Array(n * hidden);
-    let row = 0;
-    for (const c of col) {
-      for (let i = 0; i < c.length; i++, row++) emb.set(Float32Array.from(c.get(i) as Iterable<number>), row * hidden);
-    }
+    const rows: ArrayLike<number>[] = [];
+    for (const p of manifest.parts) rows.push(...(await embeddingRows(join(out, p.file))));
+    hidden = rows[0]?.length ?? 0;
+    const emb = new Float32Array(rows.length * hidden);
+    rows.forEach((r, i) => emb.set(r, i * hidden));
     embeddingsFile = writeEmbeddings(cfg.embeddingsOut, emb);
 
     // The batches runJob formed: windows of windowRows rows, each sorted and cut by budget.
@@ -151,3 +148,14 @@ runChild(async () => {
     },
   });
 });
+
+/** The embedding column of one part, Arrow or Parquet (--output-format), row by row. */
+async function embeddingRows(path: string): Promise<ArrayLike<number>[]> {
+  if (path.endsWith('.parquet')) {
+    const file = await asyncBufferFromFile(path);
+    const rows = await parquetReadObjects({ file, columns: ['embedding'] });
+    return rows.map((r) => r.embedding as number[]);
+  }
+  const col = tableFromIPC(readFileSync(path)).getChild('embedding')!;
+  return Array.from({ length: col.length }, (_, i) => Float32Array.from(col.get(i) as Iterable<number>));
+}

@@ -21,6 +21,8 @@ export interface InputBytes {
   /** The compression `chunks` inflates (its offsets are then of the inflated bytes), or null. */
   readonly compression: Compression | null;
   chunks(from: number): AsyncIterable<Buffer>;
+  /** The open file, for formats read by position from their footer (Parquet, Arrow); a plain regular file only. */
+  readonly file?: FileHandle;
   /** Bytes of the input itself (compressed bytes, when it is compressed) taken by `chunks` so far. */
   inputBytesRead?(): number;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function openFileInput(path: string): Promise<InputBytes> {
       seekable: regular,
       compression: null,
       chunks: (from) => fileChunks(handle, name, regular ? from : null),
+      file: regular ? handle : undefined,
       close: () => handle.close().catch(() => undefined),
     };
   } catch (err) {

@@ -1,13 +1,20 @@
 import { extname } from 'node:path';
 import { optionError } from '../errors.js';
 import { compressionOfName } from './compression.js';
+import { openArrowFile } from './arrow-reader.js';
+import type { ColumnarFile } from './columnar-file.js';
 import { readCsv, readCsvHeader } from './csv-reader.js';
 import type { InputBytes } from './input-bytes.js';
 import { readJsonl } from './jsonl-reader.js';
+import { openParquetFile } from './parquet-reader.js';
 import type { ItemBatch, ReaderOptions } from './reader-input.js';
 import { readText } from './text-reader.js';
 
-/** The records of one input to read: a byte range, and the seq of its first record. */
+/**
+ * The records of one input to read: from `startOffset` to before `endOffset`, in the
+ * format's positions (byte offsets; row numbers of the file for a row-positioned format),
+ * and the seq of the first record.
+ */
 export interface ReadRange {
   readonly startOffset: number;
   readonly endOffset: number | undefined;
@@ -16,15 +23,33 @@ export interface ReadRange {
 
 /**
  * One input format: how it is recognised and how its records are read. Every reader yields
- * {@link ItemBatch}es (rows and rejects in input order, with the offset consumed so far), so
+ * {@link ItemBatch}es (rows and rejects in input order, with the position reached), so
  * the pipeline, resume and the shard planner never know which format they read.
+ *
+ * A text format (`positions: 'bytes'`) reads a byte range of the input's bytes. A
+ * row-positioned format (`positions: 'rows'`: Parquet, Arrow) is opened by its footer as a
+ * {@link ColumnarFile} of units (row groups, record batches); its positions are row
+ * numbers, a shard plan cuts it by rows without reading a value, and its rows are read
+ * unit by unit (see columnar-file.ts).
  */
-export interface InputFormatEntry {
+export type InputFormatEntry = ByteFormatEntry | RowFormatEntry;
+
+interface FormatBase {
   /** Extensions (lower case, with the dot) that select the format when `--format` is not given. */
   readonly extensions: readonly string[];
   /** Whether a record can carry a second segment (`--text-b-column`). */
   readonly pairs: boolean;
+}
+
+export interface ByteFormatEntry extends FormatBase {
+  readonly positions: 'bytes';
   read(bytes: InputBytes, range: ReadRange, options: ReaderOptions): Promise<AsyncGenerator<ItemBatch>>;
+}
+
+export interface RowFormatEntry extends FormatBase {
+  readonly positions: 'rows';
+  /** Opens a regular, uncompressed file by its footer. */
+  open(bytes: InputBytes): Promise<ColumnarFile>;
 }
 
 /**
@@ -32,14 +57,16 @@ export interface InputFormatEntry {
  *
  * @example
  * ```ts
- * Object.keys(INPUT_FORMATS); // ['csv', 'tsv', 'jsonl', 'text']
+ * Object.keys(INPUT_FORMATS); // ['csv', 'tsv', 'jsonl', 'text', 'parquet', 'arrow']
  * ```
  */
 export const INPUT_FORMATS = Object.freeze({
-  csv: { extensions: ['.csv'], pairs: true, read: (bytes, range, options) => readDelimited(bytes, range, options, 'csv') },
-  tsv: { extensions: ['.tsv'], pairs: true, read: (bytes, range, options) => readDelimited(bytes, range, options, 'tsv') },
-  jsonl: { extensions: ['.jsonl', '.ndjson'], pairs: true, read: async (bytes, range, options) => readJsonl(from(bytes, range, range.startOffset), options) },
-  text: { extensions: ['.txt'], pairs: false, read: async (bytes, range, options) => readText(from(bytes, range, range.startOffset), options) },
+  csv: { extensions: ['.csv'], pairs: true, positions: 'bytes', read: (bytes, range, options) => readDelimited(bytes, range, options, 'csv') },
+  tsv: { extensions: ['.tsv'], pairs: true, positions: 'bytes', read: (bytes, range, options) => readDelimited(bytes, range, options, 'tsv') },
+  jsonl: { extensions: ['.jsonl', '.ndjson'], pairs: true, positions: 'bytes', read: async (bytes, range, options) => readJsonl(from(bytes, range, range.startOffset), options) },
+  text: { extensions: ['.txt'], pairs: false, positions: 'bytes', read: async (bytes, range, options) => readText(from(bytes, range, range.startOffset), options) },
+  parquet: { extensions: ['.parquet'], pairs: true, positions: 'rows', open: openParquetFile },
+  arrow: { extensions: ['.arrow', '.feather'], pairs: true, positions: 'rows', open: openArrowFile },
 } satisfies Record<string, InputFormatEntry>);
 
 export type InputFormat = keyof typeof INPUT_FORMATS;

@@ -1,6 +1,7 @@
 import { AlbertError, optionError } from '../errors.js';
 import { compressionOfName, type Compression } from './compression.js';
 import { openFileInput, stdinInput, streamInput, withDecompression, type InputBytes } from './input-bytes.js';
+import { readColumnar } from './columnar-file.js';
 import { INPUT_FORMATS } from './input-formats.js';
 import type { ResolvedReadSource } from './read-options.js';
 import type { ItemBatch } from './reader-input.js';
@@ -33,6 +34,17 @@ export interface Source extends AsyncIterable<SourceItem> {
    * for a folder or glob (whose files each have their own).
    */
   readonly compression: Compression | null;
+  /**
+   * What item offsets and the read range count: `bytes` of the input, or `rows` of the
+   * file (Parquet and Arrow inputs, read from their footer).
+   */
+  readonly positions: 'bytes' | 'rows';
+  /**
+   * Where reading stands in the input's own bytes: a file's byte offset (a folder's files
+   * laid end to end; a compressed file's compressed bytes; a Parquet or Arrow file's end of
+   * the unit read). What resume re-hashes up to; it runs ahead of the items handed out.
+   */
+  inputPosition(): number;
   /** Opens the input and reads up to the first batch, so whole-input errors surface here. Idempotent. */
   open(): Promise<void>;
   /** The source itself, for callers that keep the iterable apart from the progress calls. */
@@ -46,16 +58,18 @@ export interface Source extends AsyncIterable<SourceItem> {
 /**
  * What every {@link Source} does the same way: single use (a second iteration is
  * ALB_SOURCE_REUSED), an idempotent `open()` and `close()`, iteration closing the input at
- * its end, and `bytesRead()` from a `position` the subclass keeps in the coordinates of
- * `options.startOffset`. A subclass opens in `start()`, yields in `readBatches()` and lets go in
- * `release()`.
+ * its end, and `bytesRead()` from the byte positions the subclass keeps (`bytesAt`, and
+ * `bytesFrom` where this read began). A subclass opens in `start()`, yields in
+ * `readBatches()` and lets go in `release()`.
  */
 export abstract class SourceBase implements Source {
   abstract readonly options: ResolvedReadSource;
   abstract readonly totalBytes: number | undefined;
   abstract readonly compression: Compression | null;
-  /** Where reading stands: a byte position, as `options.startOffset` counts them. */
-  protected position = 0;
+  positions: 'bytes' | 'rows' = 'bytes';
+  /** Where reading stands in the input's bytes, and where this read began. */
+  protected bytesAt = 0;
+  protected bytesFrom = 0;
   private opening: Promise<void> | undefined;
   private claimed = false;
   private closed = false;
@@ -65,7 +79,11 @@ export abstract class SourceBase implements Source {
   }
 
   bytesRead(): number {
-    return this.position - this.options.startOffset;
+    return this.bytesAt - this.bytesFrom;
+  }
+
+  inputPosition(): number {
+    return this.bytesAt;
   }
 
   open(): Promise<void> {
@@ -110,7 +128,8 @@ export class InputSource extends SourceBase {
 
   constructor(readonly options: ResolvedReadSource) {
     super();
-    this.position = options.startOffset;
+    this.bytesAt = this.bytesFrom = options.startOffset;
+    this.positions = INPUT_FORMATS[options.format].positions;
   }
 
   protected async start(): Promise<void> {
@@ -124,7 +143,7 @@ export class InputSource extends SourceBase {
       if (bytes.compression !== null) {
         this.checkWholeRange(bytes);
         this.totalBytes = bytes.size;
-      } else if (bytes.size !== undefined) {
+      } else if (bytes.size !== undefined && this.positions === 'bytes') {
         if (startOffset > bytes.size) throw optionError('--start-offset', startOffset, `an offset within ${bytes.name} (${bytes.size} bytes)`);
         this.totalBytes = Math.min(endOffset ?? bytes.size, bytes.size) - startOffset;
       }
@@ -153,9 +172,21 @@ export class InputSource extends SourceBase {
     }
   }
 
-  private reader(bytes: InputBytes): Promise<AsyncGenerator<ItemBatch>> {
-    const range = bytes.compression === null ? this.options : { startOffset: 0, endOffset: undefined, firstSeq: this.options.firstSeq };
-    return INPUT_FORMATS[this.options.format].read(bytes, range, this.options);
+  private async reader(bytes: InputBytes): Promise<AsyncGenerator<ItemBatch>> {
+    const entry = INPUT_FORMATS[this.options.format];
+    if (entry.positions === 'bytes') {
+      const range = bytes.compression === null ? this.options : { startOffset: 0, endOffset: undefined, firstSeq: this.options.firstSeq };
+      return entry.read(bytes, range, this.options);
+    }
+    // Rows of a file read by its footer: progress counts the bytes of the units in range.
+    const file = await entry.open(bytes);
+    const { startOffset, endOffset } = this.options;
+    if (startOffset > file.rows) throw optionError('--start-offset', startOffset, `a row number within ${bytes.name} (${file.rows} rows)`);
+    const end = Math.min(endOffset ?? file.rows, file.rows);
+    const units = file.units.filter((u) => u.firstRow + u.rows > startOffset && u.firstRow < end && u.rows > 0);
+    this.bytesAt = this.bytesFrom = startOffset === 0 ? 0 : (units[0]?.byteStart ?? 0);
+    this.totalBytes = units.length === 0 ? 0 : units[units.length - 1].byteEnd - this.bytesFrom;
+    return readColumnar(file, bytes.name, this.options, this.options);
   }
 
   protected async *readBatches(): AsyncGenerator<readonly SourceItem[]> {
@@ -170,14 +201,14 @@ export class InputSource extends SourceBase {
         // Offsets in the inflated bytes are no file positions: leave them out, so a
         // resume re-reads from the start (and skips) instead of seeking to a wrong byte.
         for (const item of items) item.offset = undefined;
-        this.position = (bytes.inputBytesRead as () => number)();
+        this.bytesAt = (bytes.inputBytesRead as () => number)();
       } else {
-        this.position = next.value.position;
+        this.bytesAt = next.value.bytePosition ?? next.value.position;
       }
       if (items.length > 0) yield items;
       next = await batches.next();
     }
-    if (compressed) this.position = (bytes.inputBytesRead as () => number)();
+    if (compressed) this.bytesAt = (bytes.inputBytesRead as () => number)();
   }
 
   protected async release(): Promise<void> {

@@ -1,6 +1,8 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { checkArrowFile } from './arrow-file-check.js';
 import { ArrowFileWriter } from './arrow-file-writer.js';
+import { checkArrowFile, checkParquetFile } from './footer-check.js';
+import { ParquetFileWriter } from './parquet-file-writer.js';
+import { parquetLayout } from './parquet-schema.js';
 
 /**
  * One part file being written. Nothing under the part's final name exists until
@@ -26,6 +28,8 @@ export interface OutputFormatEntry {
   create(path: string, schema: Schema): Promise<PartWriter>;
   /** Whether a committed part still looks complete (its footer): what is wrong, or null. */
   check(path: string): Promise<string | null>;
+  /** Why this format cannot hold `schema` (a column type it has no form for), or null; asked before a job reads a row. */
+  cannotWrite?(schema: Schema): string | null;
 }
 
 /**
@@ -34,11 +38,25 @@ export interface OutputFormatEntry {
  *
  * @example
  * ```ts
- * const w = await OUTPUT_FORMATS.arrow.create('out/part-00000.arrow', schema);
+ * const w = await OUTPUT_FORMATS.parquet.create('out/part-00000.parquet', schema);
  * ```
  */
 export const OUTPUT_FORMATS = Object.freeze({
   arrow: { name: 'arrow', extension: '.arrow', create: (path: string, schema: Schema) => ArrowFileWriter.create(path, schema), check: checkArrowFile },
+  parquet: {
+    name: 'parquet',
+    extension: '.parquet',
+    create: (path: string, schema: Schema) => ParquetFileWriter.create(path, schema),
+    check: checkParquetFile,
+    cannotWrite: (schema: Schema) => {
+      try {
+        parquetLayout(schema);
+        return null;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  },
 } satisfies Record<string, OutputFormatEntry>);
 
 export type OutputFormat = keyof typeof OUTPUT_FORMATS;

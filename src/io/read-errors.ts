@@ -43,6 +43,8 @@ export const InputErrorCode = {
   UNREADABLE: 'ALB_INPUT_UNREADABLE',
   /** The CSV header lacks a column an option names. */
   MISSING_COLUMN: 'ALB_INPUT_MISSING_COLUMN',
+  /** A Parquet or Arrow column an option names holds something other than text (or, for ids, text or integers). */
+  COLUMN_TYPE: 'ALB_INPUT_COLUMN_TYPE',
   /** A column an option names appears more than once in the CSV header. */
   DUPLICATE_COLUMN: 'ALB_INPUT_DUPLICATE_COLUMN',
   /** The CSV header itself cannot be parsed (bad quotes, invalid UTF-8, too large). */

@@ -27,7 +27,10 @@ export interface ReaderOptions {
 /** Items in input order, and the input offset up to which the reader has consumed bytes. */
 export interface ItemBatch {
   readonly items: SourceItem[];
+  /** Where the next record starts, in the format's positions (bytes; rows for Parquet and Arrow). */
   readonly position: number;
+  /** Row-positioned formats: how far into the file's bytes the reader has read (the end of the unit read). */
+  readonly bytePosition?: number;
 }
 
 /** Splits `input` into record spans, a chunk at a time, honouring `endOffset`. */

@@ -79,6 +79,8 @@ export async function openJobContext<O>(
     if (long.mode === 'split' && !plan.mergesChunks) {
       throw new OptionError('ALB_OPTION_CONFLICT', `option --long split: \`${task.name}\`${task.name === 'embed' ? ' with these options' : ''} cannot merge a document's windows into one row; use --long truncate or reject`, { option: '--long', task: task.name });
     }
+    const unwritable = job.output.cannotWrite?.(plan.schema);
+    if (unwritable) throw optionError('--output-format', job.output.name, `a format that can hold the columns of \`${task.name}\` (${unwritable})`);
     await checkHeadModule(task.name, plan.head.module);
     if (described.fallbackReason && !job.quiet) job.log.write(`albert: --device auto: ${described.fallbackReason}; running on the CPU\n`);
     const { read } = job;

@@ -36,7 +36,10 @@ export interface PartEntry {
   seqStart: number;
   /** One past the last input row it covers. */
   seqEnd: number;
-  /** Byte offsets of rows `seqStart` and `seqEnd` where known (null: the input's start, or a compressed input). */
+  /**
+   * Positions of rows `seqStart` and `seqEnd` where known (null: the input's start, or a
+   * compressed input): byte offsets, or row numbers in a Parquet or Arrow input.
+   */
   offsetStart: number | null;
   offsetEnd: number | null;
   rows: number;
@@ -71,7 +74,7 @@ export interface Manifest {
   /** `files`: a folder or glob input, its files (names in `path`, the folder) and sizes. */
   input: { path: string | null; bytes: number | null; files?: Array<{ name: string; bytes: number }> };
   parts: PartEntry[];
-  /** Where the next part starts: input row and, when known, its byte offset. */
+  /** Where the next part starts: input row and, when known, its position (byte offset; row number in a Parquet or Arrow input). */
   next: { seq: number; offset: number | null };
   /** `files`: a sharded dataset keeps one rejects file per shard. `sha256`: of the file's first `bytes` bytes. */
   rejects: { file: string; bytes: number; sha256: string; by_code: Record<string, number>; files?: string[] };

@@ -1,3 +1,4 @@
+import { formatOfName, INPUT_FORMATS } from '../io/input-formats.js';
 import { openReadSource, type Source } from '../io/read-source.js';
 import type { ResolvedJobOptions } from './job-options.js';
 
@@ -24,4 +25,15 @@ export async function openSource(
   }
   await source.open();
   return source;
+}
+
+/**
+ * What the job's input positions count: `bytes`, or `rows` for a Parquet or Arrow input
+ * (read by its footer; a part's input range ends at the end of a row group, so the rows of
+ * a part may come from bytes an earlier part's range holds, and the file never grows by
+ * appended rows).
+ */
+export function inputPositions(job: Pick<ResolvedJobOptions, 'input' | 'read' | 'inputFiles'>): 'bytes' | 'rows' {
+  const format = job.inputFiles?.format ?? job.read.format ?? (typeof job.input === 'string' ? formatOfName(job.input) : undefined);
+  return format === undefined ? 'bytes' : INPUT_FORMATS[format].positions;
 }

@@ -11,8 +11,8 @@ import { findTask } from '../tasks/task-registry.js';
 import { openJobContext } from './job-context.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import type { DeviceOptions } from './job-options.js';
-import { fingerprintDifference, readManifest, REJECTS_FILE, writeManifest, type Manifest, type PartEntry } from './manifest.js';
-import { openSource } from './open-source.js';
+import { fingerprintDifference, readManifest, REJECTS_FILE, writeManifest, type InputRange, type Manifest, type PartEntry } from './manifest.js';
+import { inputPositions, openSource } from './open-source.js';
 import { acquireOutputLock } from './output-lock.js';
 import { emptyStages } from './progress.js';
 import { streamRows } from './stream-rows.js';
@@ -68,11 +68,13 @@ export async function repairJob(o: RepairOptions): Promise<RepairResult> {
       const d = fingerprintDifference(manifest.fingerprint, jobFingerprint(ctx));
       if (d) throw new OutputError('ALB_RESUME_MISMATCH', `albert repair: the job in ${out} was made with ${d.key}=${JSON.stringify(d.was)}, this run has ${d.key}=${JSON.stringify(d.now)}; its parts cannot be redone as they were (--overwrite to start over)`, { key: d.key });
       const ranges = InputRanges.of(ctx.job.input, ctx.job.inputFiles);
+      const rowPositioned = inputPositions(ctx.job) === 'rows';
       const texts = new Map<number, string>();
       for (const i of parts) {
         const p = manifest.parts[i];
-        if (p.input && ranges) {
-          const change = await ranges.check(p.input.start, p.input.end, p.input.sha256);
+        for (const q of rangesOf(manifest.parts, i, rowPositioned)) {
+          if (!ranges) break;
+          const change = await ranges.check(q.start, q.end, q.sha256);
           if (change) throw new OutputError('ALB_RESUME_INPUT_CHANGED', `albert repair: input ${JSON.stringify(change.file)} changed since ${p.file} was made (bytes ${change.start}-${change.end}): the part cannot be redone as it was; restore the input, or --overwrite`, { input: change.file, part: p.file });
         }
         const sink = new RedoSink(out, ctx.job.output, ctx.plan.schema, p);
@@ -94,6 +96,22 @@ export async function repairJob(o: RepairOptions): Promise<RepairResult> {
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The input ranges a redone part must find unchanged: its own, and for a Parquet or Arrow
+ * input also the last non-empty one before it, which holds the row group its first rows
+ * came from (a range ends at a row group's end, so that row group lies in one range).
+ */
+function rangesOf(parts: readonly PartEntry[], i: number, rowPositioned: boolean): InputRange[] {
+  const own = parts[i].input;
+  const out = own ? [own] : [];
+  if (!rowPositioned) return out;
+  for (let j = i - 1; j >= 0; j--) {
+    const r = parts[j].input;
+    if (r && r.end > r.start) return [r, ...out];
+  }
+  return out;
 }
 
 function pick(o: RepairOptions, keys: ReadonlyArray<keyof RepairOptions>): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { fileList, jobFingerprint } from './job-fingerprint.js';
 import type { JobOptions } from './job-options.js';
 import { newManifest, resumeManifest, summarize, type JobSummary } from './job-summary.js';
 import type { Manifest } from './manifest.js';
-import { openSource } from './open-source.js';
+import { inputPositions, openSource } from './open-source.js';
 import { ensureOutputDir, prepareOutputDir } from './output-dir.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
 import { PartCommitter } from './part-committer.js';
@@ -73,7 +73,8 @@ async function runLocked<O>(ctx: JobContext, task: TaskDefinition<O>, options: R
     await checkCommittedInput(prior, ranges, { trust: job.trustInput, note: (line) => (job.quiet ? undefined : job.log.write(line)) });
   }
   if (prior?.status === 'complete') {
-    if (!(await grownSinceComplete(prior, ranges))) return summarize(manifest, out, { alreadyComplete: true });
+    // A Parquet or Arrow file does not grow by appended rows (its footer is at its end).
+    if (inputPositions(job) === 'rows' || !(await grownSinceComplete(prior, ranges))) return summarize(manifest, out, { alreadyComplete: true });
     // Rows appended to the input after the job completed: the job goes on with them.
     manifest.status = 'running';
   }

@@ -102,7 +102,9 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     const rows = win.orderedOutputs();
     const counts: Record<string, number> = { ...win.counts };
     plan.tally?.(rows, counts);
-    await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset, inputEnd: win.nextOffset ?? win.readTo });
+    // A byte offset ends the window's bytes exactly; a row number (Parquet, Arrow) does not: there the unit read so far does.
+    const inputEnd = source.positions === 'bytes' && win.nextOffset !== null ? win.nextOffset : win.readTo;
+    await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset, inputEnd });
     stages.writeMs += performance.now() - t0;
   };
   const queue = new WindowQueue(OPEN_WINDOWS, submit, emit, fail, halted);
@@ -119,7 +121,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     }
     if (win.size >= job.windowRows) {
       win.bytesEnd = source.bytesRead();
-      win.readTo = win.bytesEnd + source.options.startOffset;
+      win.readTo = source.inputPosition();
       queue.launch(win);
       open.window = null;
     }
@@ -144,7 +146,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
   // so a resumed job forms the very windows (and batches) of an uninterrupted one.
   if (open.window && ended) {
     open.window.bytesEnd = source.bytesRead();
-    open.window.readTo = open.window.bytesEnd + source.options.startOffset;
+    open.window.readTo = source.inputPosition();
     queue.launch(open.window);
   }
   await queue.drain();

@@ -13,11 +13,12 @@ export interface FinishedWindow {
   tokens: number;
   rejects: RejectRecord[];
   counts: Record<string, number>;
-  /** Byte offset of the row `seqEnd`, when known: where a resumed job can start reading. */
+  /** Position of the row `seqEnd` (byte offset; row number in a Parquet or Arrow input), when known: where a resumed job can start reading. */
   nextOffset: number | null;
   /**
    * Where the window's bytes end in the input's own bytes (see InputRanges): `nextOffset`
-   * when known, else how far the reader had read (a compressed input's compressed bytes).
+   * when it is a byte offset, else how far the reader had read (a compressed input's
+   * compressed bytes; the end of the row group or record batch read).
    */
   inputEnd: number;
 }

@@ -28,7 +28,7 @@ export class Window {
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
   /** Resolves once the window was handed to the committer. */
   emitted!: Promise<void>;
-  /** Byte offset of the first row of the next window, once that row was read. */
+  /** Position of the first row of the next window (its byte offset; its row number in a Parquet or Arrow input), once that row was read. */
   nextOffset: number | null = null;
   /** The source's bytesRead() when the window was launched: where its bytes end, to within a read chunk (progress only). */
   bytesEnd = 0;

@@ -4,12 +4,17 @@ import { OutputError, optionError } from '../errors.js';
 import { createFileOnce } from '../io/durable-file.js';
 import { readOutputJson } from '../io/json-text.js';
 import { toOutputError } from '../io/output-errors.js';
+import type { ColumnarFile } from '../io/columnar-file.js';
+import { openFileInput } from '../io/input-bytes.js';
+import { INPUT_FORMATS } from '../io/input-formats.js';
+import { placeReadOptions } from '../io/read-options.js';
 import { openReadSource, type ResolvedReadOptions } from '../io/read-source.js';
 import { fingerprintDifference } from '../pipeline/manifest.js';
 
 /**
- * One shard: a byte range of one input, aligned to record starts, with the seqs it holds.
- * A compressed input has no record offsets, so it is one shard, from 0 to its size.
+ * One shard: a range of one input, aligned to record starts, with the seqs it holds: a
+ * byte range, or for a Parquet or Arrow input a range of its rows. A compressed input has
+ * no record offsets, so it is one shard, from 0 to its size.
  */
 export interface ShardSpec {
   /** Stable id, `<run>-shard-00042`. */
@@ -42,8 +47,10 @@ export function shardId(run: string, index: number): string {
 
 /**
  * Splits inputs into shards by scanning them once with the job's own reader (so CSV quoting,
- * line endings and bad records count exactly as a run will count them). Deterministic: the
- * same inputs and sizes always give the same shards, byte ranges and ids.
+ * line endings and bad records count exactly as a run will count them). A Parquet or Arrow
+ * input is planned from its footer alone: rows cut at multiples of `shardRows`, or at the
+ * row group (record batch) where `shardBytes` is reached. Deterministic: the same inputs
+ * and sizes always give the same shards, ranges and ids.
  *
  * @example
  * ```ts
@@ -70,6 +77,17 @@ export async function planShards(o: {
   for (const input of o.inputs) {
     if (input === '-') throw optionError('input', input, 'a file: sharding needs byte ranges of a file, not stdin');
     const path = resolve(input);
+    const entry = INPUT_FORMATS[placeReadOptions(path, o.read).format];
+    if (entry.positions === 'rows') {
+      const bytes = await openFileInput(path);
+      try {
+        inputs.push({ path, bytes: bytes.size ?? 0 });
+        seq = planRows(await entry.open(bytes), { run: o.run, path, shardRows, shardBytes, seq }, shards);
+      } finally {
+        await bytes.close();
+      }
+      continue;
+    }
     const source = openReadSource(path, o.read);
     await source.open();
     const bytes = source.totalBytes ?? 0;
@@ -98,6 +116,34 @@ export async function planShards(o: {
     }
   }
   return { format: 'albert-pipeline/plan@1', run: o.run, inputs, shardRows, shardBytes, fingerprint: o.fingerprint, rows: seq, shards };
+}
+
+/**
+ * Shards of a row-positioned file, appended to `shards`: positions are rows, so a shard may
+ * start inside a row group (its reader skips the rows before). Returns the seq after the file.
+ */
+function planRows(file: ColumnarFile, o: { run: string; path: string; shardRows: number | null; shardBytes: number | null; seq: number }, shards: ShardSpec[]): number {
+  let seq = o.seq;
+  let open: ShardSpec | null = null;
+  let openBytes = 0;
+  for (const unit of file.units) {
+    const unitEnd = unit.firstRow + unit.rows;
+    for (let row = unit.firstRow; row < unitEnd; ) {
+      const full = open && ((o.shardRows !== null && open.rows >= o.shardRows) || (o.shardBytes !== null && openBytes >= o.shardBytes));
+      if (!open || full) {
+        if (open) open.endOffset = row;
+        open = { id: shardId(o.run, shards.length), index: shards.length, input: o.path, startOffset: row, endOffset: file.rows, firstSeq: seq, rows: 0 };
+        openBytes = 0;
+        shards.push(open);
+      }
+      const take = Math.min(unitEnd - row, o.shardRows === null ? Number.POSITIVE_INFINITY : o.shardRows - open.rows);
+      open.rows += take;
+      seq += take;
+      row += take;
+      if (row === unitEnd) openBytes += unit.byteEnd - unit.byteStart;
+    }
+  }
+  return seq;
 }
 
 /** Shards a static worker takes: every `count`-th from `index` (Kubernetes/Slurm array index). */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import { tableFromIPC, Vector, type Table } from 'apache-arrow';
 import { TINY } from './reference.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -65,6 +65,24 @@ export function readRejects(out: string): Array<Record<string, any>> {
 
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The rows of `columns` of a table as plain JS (lists as arrays, structs as objects,
+ * 64-bit integers as numbers): what a SQL client such as DuckDB returns for the same rows.
+ */
+export function plainRows(table: Table, columns: readonly string[]): unknown[][] {
+  const cols = columns.map((c) => table.getChild(c)!);
+  return Array.from({ length: table.numRows }, (_, i) => cols.map((c) => plainValue(c.get(i))));
+}
+
+function plainValue(v: unknown): unknown {
+  if (v instanceof Vector) return [...v].map(plainValue);
+  if (typeof v === 'bigint') return Number(v);
+  if (v && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    return Object.fromEntries(Object.entries((v as { toJSON(): object }).toJSON()).map(([k, x]) => [k, plainValue(x)]));
+  }
+  return v;
 }
 
 /** Rows of a vector column (FixedSizeList<Float32>) as Float32Arrays. */

@@ -36,15 +36,15 @@ function smallDisk(name: string): string | null {
 }
 
 describe('disk full', () => {
-  it('fails cleanly with ALB_OUTPUT_DISK_FULL, keeps a valid manifest, and resumes once space is freed', async (ctx) => {
-    const mnt = smallDisk('small-disk');
+  it.for(['arrow', 'parquet'])('fails cleanly with ALB_OUTPUT_DISK_FULL, keeps a valid manifest, and resumes once space is freed (%s parts)', async (format, ctx) => {
+    const mnt = smallDisk(`small-disk-${format}`);
     if (!mnt) return ctx.skip(`cannot mount a tmpfs here (${why})`);
     const model = tinyModel('albert-tiny');
     const text = readFileSync(join(ROOT, 'data', 'sample.csv'), 'utf8').split('\n').slice(0, 1201).join('\n') + '\n';
     const input = join(dir, 'in.csv');
     writeFileSync(input, text);
-    const args = ['--model', model, '--max-length', '64', '--window-rows', '100', '--part-rows', '200', '--quiet'];
-    const ref = join(dir, 'ref');
+    const args = ['--model', model, '--max-length', '64', '--window-rows', '100', '--part-rows', '200', '--output-format', format, '--quiet'];
+    const ref = join(dir, `ref-${format}`);
     expect((await runCli(['embed', input, '--out', ref, ...args])).code).toBe(0);
 
     // 1,200 rows x 64 floats is ~330 kB of parts; leave room for about half of them.

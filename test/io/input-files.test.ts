@@ -76,7 +76,7 @@ describe('listing', () => {
       expect(err.code).toBe('ALB_INPUT_NO_FILES');
       expect(err.message).toContain(JSON.stringify(input));
     }
-    expect(thrown(() => expandInput(empty, null)).message).toContain('*.csv, *.tsv, *.jsonl, *.ndjson, *.txt and .gz');
+    expect(thrown(() => expandInput(empty, null)).message).toContain('*.csv, *.tsv, *.jsonl, *.ndjson, *.txt, *.parquet, *.arrow, *.feather and .gz');
     expect(thrown(() => readSource({ input: empty })).code).toBe('ALB_INPUT_NO_FILES');
   });
 
