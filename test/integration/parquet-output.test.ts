@@ -50,6 +50,21 @@ describe('--output-format parquet', () => {
     expect((await runCli(['verify', parquet])).code).toBe(0);
   });
 
+  it('token-level (--pooling none) and long-document (--long split --chunks) columns read back in DuckDB as in Arrow', async () => {
+    const input = join(dir, 'tokens.jsonl');
+    writeFileSync(input, reference.texts.filter((t) => t).map((text, i) => JSON.stringify({ id: `t${i}`, text: text.repeat(6) })).join('\n') + '\n');
+    const tokenArgs = ['embed', input, '--model', model, '--pooling', 'none'];
+    const tokenCols = ['id', 'tokens', 'token_ids', 'offsets', 'token_embeddings', 'truncated'];
+    const ta = readOutput(await job(tokenArgs, 'tokens', 'arrow'));
+    expect(await parquetRows(join(await job(tokenArgs, 'tokens', 'parquet'), '*.parquet'), tokenCols)).toEqual(plainRows(ta, tokenCols));
+    const splitArgs = ['embed', input, '--model', model, '--long', 'split', '--chunks', '--chunk-tokens', '16'];
+    const splitCols = ['id', 'embedding', 'n_tokens', 'truncated', 'chunks'];
+    const sa = readOutput(await job(splitArgs, 'split', 'arrow'));
+    const sp = await parquetRows(join(await job(splitArgs, 'split', 'parquet'), '*.parquet'), splitCols);
+    expect(sp.some((row) => (row[4] as unknown[]).length > 1)).toBe(true);
+    expect(sp).toEqual(plainRows(sa, splitCols));
+  });
+
   it('label (probs, labels and top_k: lists and a list of structs) and fill-mask (predictions) read back in DuckDB as in Arrow', async () => {
     const labelIn = join(dir, 'label.jsonl');
     writeFileSync(labelIn, reference.texts.map((text, i) => JSON.stringify({ id: `r${i}`, text: text || 'empty' })).join('\n') + '\n');
