@@ -19,7 +19,7 @@ import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
 import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
 import type { EncodedRow } from '../src/model/padding.js';
 import { childConfig, endOfMeasuredWork, finish, rssSeries, runChild, writeEmbeddings } from './child.js';
-import { csvField, readSubset } from './corpus.js';
+import { csvField, readSubset } from '../src/io/corpus-subset.js';
 
 const cfg = childConfig();
 

@@ -16,7 +16,7 @@ import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
 import { padBatch, type Batch, type EncodedRow } from '../src/model/padding.js';
 import { l2NormalizeRows, poolHidden } from '../src/model/pooling.js';
 import { childConfig, endOfMeasuredWork, finish, runChild, writeEmbeddings } from './child.js';
-import { readSubset } from './corpus.js';
+import { readSubset } from '../src/io/corpus-subset.js';
 
 const cfg = childConfig();
 const OUTPUT = 'last_hidden_state';

@@ -6,6 +6,7 @@ import { taskCommands } from './task-commands.js';
 import { tokenizeCommand } from './tokenize-command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
+import { optimizeCommand } from './optimize-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
 import { retryFailedCommand, statusCommand, submitCommand, workerCommand } from './queue-commands.js';
 import { doctorCommand } from './doctor-command.js';
@@ -25,6 +26,7 @@ const program = new Command('albert')
 for (const cmd of taskCommands()) program.addCommand(cmd);
 program.addCommand(tokenizeCommand());
 program.addCommand(convertCommand());
+program.addCommand(optimizeCommand());
 program.addCommand(inspectCommand());
 program.addCommand(mergeManifestCommand());
 program.addCommand(verifyCommand());

@@ -129,7 +129,7 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
 }
 
 /** Refuses an out folder that is a file, or that holds a model already (unless overwrite). */
-function checkOutDir(outDir: string, overwrite: boolean): void {
+export function checkOutDir(outDir: string, overwrite: boolean): void {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     throw new OutputError('ALB_CONVERT_WRITE', `cannot write the model folder ${outDir}: it is a file, not a folder`, { path: outDir });
   }
@@ -144,7 +144,7 @@ function checkOutDir(outDir: string, overwrite: boolean): void {
  * (and tokenizer_config.json's special tokens), plus the files that travel with it. Read
  * and rewritten, not copied: a copy would keep the source's read-only mode.
  */
-async function readTokenizerFiles(tokDir: string): Promise<{ files: FolderFile[]; tokenizer: ConvertResult['tokenizer'] }> {
+export async function readTokenizerFiles(tokDir: string): Promise<{ files: FolderFile[]; tokenizer: ConvertResult['tokenizer'] }> {
   const tokenizerConfigPath = join(tokDir, 'tokenizer_config.json');
   const files: FolderFile[] = [];
   let tokenizer: ConvertResult['tokenizer'];
