@@ -37,6 +37,7 @@ export function addJobFlags(cmd: Command, defaultModel: string): Command {
   cmd
     .requiredOption('-o, --out <dir>', 'output directory (part files, manifest.json, rejects.jsonl)')
     .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`)
+    .option('--variant <name>', 'which variant of the model folder runs: a name under <model>/variants/ (int8-fused, fp16-fused, …), auto (the device\'s preferred one that passed its accuracy check) or none (default: cuda picks a checked fp16 variant; cpu runs the model itself and names a faster variant)')
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMAT_NAMES]))
     .option('--text-column <name>', 'column (or JSONL field) holding the text (default: text)')
     .option('--text-b-column <name>', 'column holding a second segment: encodes [CLS] a [SEP] b [SEP]')

@@ -41,6 +41,11 @@ export function checkGraphVariantOptions(o: GraphVariantOptions, command: string
   }
 }
 
+/** The fused ops of a histogram, by op name (`Attention: 12`), for variant.json. */
+export function fusedOpCounts(ops: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(ops).filter(([k]) => k.startsWith('com.microsoft:') && !/Quantize/.test(k)).map(([k, n]) => [k.slice('com.microsoft:'.length), n]));
+}
+
 /**
  * What precision a model's weights are in, read off its initializers and ops: for
  * refusing to optimize a variant again, and for `inspect` on folders without variant.json.

@@ -10,6 +10,8 @@ import { resolveJobOptions, type JobOptions, type ResolvedJobOptions } from './j
 import { bundledModel, loadModel, makeTokenizer, type LoadedModel } from './load-model.js';
 import { splitTaskOptions } from './task-options.js';
 import { InferencePool } from './worker-pool.js';
+import { chooseVariant } from './choose-variant.js';
+import { providerOf } from '../workers/execution-providers.js';
 
 /** Everything a run needs once: options, model, tokenizer, worker pool and the task's plan. */
 export interface JobContext {
@@ -47,7 +49,10 @@ export async function openJobContext<O>(
     throw new OptionError('ALB_OPTION_MISSING', `\`${task.name}\` works on pairs: pass --text-b-column (and --text-a-column) naming the second segment`, { option: '--text-b-column' });
   }
   await resolved?.(job);
-  const model = await loadModel(job.model ?? bundledModel(task.defaultModel), job.model === null ? task.name : null);
+  const folder = job.model ?? bundledModel(task.defaultModel);
+  const chosen = await chooseVariant(folder, job.variant, providerOf(job.device));
+  if (chosen.note && !job.quiet) job.log.write(`albert: ${chosen.note}\n`);
+  const model = await loadModel(chosen.dir, job.model === null ? task.name : null);
   const tokenizer = makeTokenizer(model, job.maxLength);
   if (job.batchTokens < tokenizer.maxLength) {
     throw optionError('--batch-tokens', job.batchTokens, `at least the max length (${tokenizer.maxLength}), so the longest row fits a batch`);
@@ -63,7 +68,11 @@ export async function openJobContext<O>(
   });
   try {
     const described = await pool.describe();
-    const spec: ModelSpec = { ...model.config, name: model.files.name, onnxSha256: model.files.onnxSha256, inputs: described.inputs, outputs: described.outputs };
+    const v = chosen.variant;
+    const spec: ModelSpec = {
+      ...model.config, name: chosen.name, onnxSha256: model.files.onnxSha256, inputs: described.inputs, outputs: described.outputs,
+      variant: v ? { name: v.name, precision: v.precision, fused: v.fused, chosen_by: chosen.chosenBy } : null,
+    };
     checkModelInputs(spec);
     const toolVersion = packageInfo().version;
     const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.read.textBColumn !== undefined };
