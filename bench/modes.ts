@@ -11,7 +11,7 @@ import { writeCorpusSubset, type CorpusSubset } from '../src/io/corpus-subset.js
 import { round } from './machine.js';
 import { NAMES } from './charts.js';
 import { log, measureInterleaved, mib, runSystem, type Contention, type Job, type Measured } from './measure.js';
-import { fmt } from './svg-chart.js';
+import { fmt } from '../src/bench/svg-chart.js';
 import { vectorAgreement } from '../src/model/vector-agreement.js';
 
 interface PairAgreement {

@@ -15,9 +15,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { embedTask, resolveJobOptions, runJob, splitTaskOptions, type JobSummary } from '../src/index.js';
-import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
-import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
-import type { EncodedRow } from '../src/model/padding.js';
+import { pipelineBatches } from '../src/bench/pipeline-batches.js';
 import { childConfig, endOfMeasuredWork, finish, rssSeries, runChild, writeEmbeddings } from './child.js';
 import { csvField, readSubset } from '../src/io/corpus-subset.js';
 
@@ -68,16 +66,10 @@ runChild(async () => {
     embeddingsFile = writeEmbeddings(cfg.embeddingsOut, emb);
 
     // The batches runJob formed: windows of windowRows rows, each sorted and cut by budget.
-    const model = await loadModel(cfg.model);
-    const tokenizer = makeTokenizer(model, resolved.maxLength);
     const { ids, texts } = readSubset(cfg.input);
-    const all: EncodedRow[][] = [];
-    for (let start = 0; start < texts.length; start += resolved.windowRows) {
-      const enc = await tokenizer.encodeBatch(texts.slice(start, start + resolved.windowRows));
-      all.push(...cutBatches(enc.map((e, i) => ({ ...e, seq: start + i })), resolved.batchTokens));
-    }
-    padding = paddingEfficiency(all);
-    batches = all.length;
+    const formed = await pipelineBatches(cfg.model, texts, resolved);
+    padding = formed.padding;
+    batches = formed.rows.length;
 
     // The fixed cost of a job (worker start, session, output files): a 1-row job.
     const probeIn = join(cfg.work, 'probe-1row.csv');

@@ -7,6 +7,7 @@ import { tokenizeCommand } from './tokenize-command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { optimizeCommand } from './optimize-command.js';
+import { benchCommand } from './bench-command.js';
 import { mergeManifestCommand } from './merge-manifest-command.js';
 import { retryFailedCommand, statusCommand, submitCommand, workerCommand } from './queue-commands.js';
 import { doctorCommand } from './doctor-command.js';
@@ -36,6 +37,7 @@ program.addCommand(workerCommand());
 program.addCommand(statusCommand());
 program.addCommand(retryFailedCommand());
 program.addCommand(doctorCommand());
+program.addCommand(benchCommand());
 codedParseErrors(program);
 endQuietlyWhenStdoutCloses();
 

@@ -83,6 +83,11 @@ export class AlbertTokenizer {
     return this.native.idToToken(id);
   }
 
+  /** Every vocabulary piece, by id. */
+  vocabulary(): string[] {
+    return Array.from({ length: this.vocabSize }, (_, id) => this.native.idToToken(id) ?? '');
+  }
+
   /**
    * Encodes a batch of texts (and optional second segments). Rejects the whole promise only
    * when the native call fails; callers that must isolate a bad row use {@link encodeOne}.
