@@ -28,3 +28,8 @@ export { OUTPUT_FORMATS, type OutputFormat, type OutputFormatEntry, type PartWri
 export { AlbertTokenizer, type Encoded } from './model/albert-tokenizer.js';
 export { readSource, openReadSource, resolveReadOptions, type ReadOptions, type ReadSourceOptions, type Source } from './io/read-source.js';
 export type { SourceItem, SourceRow, SourceReject } from './io/row.js';
+export { convertModel, type ConvertOptions, type ConvertResult } from './convert/convert-model.js';
+export { optimizeModel, resolveOptimizeOptions, type OptimizeOptions, type OptimizeResult } from './convert/optimize-model.js';
+export { readModelVariant, listVariants, type ModelVariant } from './convert/model-variant.js';
+export { checkVariantAccuracy, ACCURACY_TARGETS, type VariantReport } from './convert/variant-accuracy.js';
+export { runBench, type BenchOptions } from './bench/bench-sweep.js';

@@ -12,6 +12,12 @@ export interface MeasuredFigures {
   gpu_memory_peak_mib: number | null;
   timed_s: number;
   rows: number;
+  /**
+   * CPU time of the whole child process (all threads, start-up included) per row, in ms:
+   * the figure that holds still on a machine shared with others, where docs/s moves with
+   * their load.
+   */
+  cpu_ms_per_doc: number;
   stages_ms: Record<string, number> | null;
   execution_provider: string | null;
   others_busy_cores: number | null;
@@ -32,6 +38,8 @@ export interface BenchConfigResult {
   ratio_to_bare: number | null;
   /** Pipeline docs/s ÷ the first variant's (the folder's own model) at the same settings. */
   ratio_to_first_variant: number | null;
+  /** The first variant's CPU ms per doc ÷ this one's (higher: less CPU per row). */
+  cpu_ratio_to_first_variant: number | null;
 }
 
 export interface Recommendation {
@@ -71,12 +79,13 @@ function stageSplit(st: Record<string, number> | null): string {
 }
 
 export function benchTable(configs: readonly BenchConfigResult[], rec: Recommendation | null, failed: Record<string, string>): string {
-  const header = ['variant', 'accuracy', 'batch tokens', 'workers', 'docs/s', 'real tok/s', 'pad eff', 'peak RSS MiB', 'GPU MiB', 'stages (share of time)', '÷ bare', '× first'];
+  const header = ['variant', 'accuracy', 'batch tokens', 'workers', 'docs/s', 'real tok/s', 'pad eff', 'peak RSS MiB', 'GPU MiB', 'stages (share of time)', '÷ bare', '× first', 'CPU ms/doc', 'CPU × first'];
   const rows = configs.map((c) => [
     c.variant, c.accuracy, String(c.batch_tokens), String(c.workers), fmt(c.pipeline.docs_per_s, 1), fmt(c.pipeline.real_tokens_per_s),
     c.pipeline.padding_efficiency === null ? '?' : `${fmt(100 * c.pipeline.padding_efficiency, 1)}%`, fmt(c.pipeline.peak_rss_mib, 0),
     c.pipeline.gpu_memory_peak_mib === null ? '-' : fmt(c.pipeline.gpu_memory_peak_mib), stageSplit(c.pipeline.stages_ms),
     c.ratio_to_bare === null ? '-' : c.ratio_to_bare.toFixed(2), c.ratio_to_first_variant === null ? '-' : c.ratio_to_first_variant.toFixed(2),
+    fmt(c.pipeline.cpu_ms_per_doc, 2), c.cpu_ratio_to_first_variant === null ? '-' : c.cpu_ratio_to_first_variant.toFixed(2),
   ]);
   const bare = configs.filter((c, i, all) => c.bare && all.findIndex((x) => x.variant === c.variant && x.batch_tokens === c.batch_tokens) === i);
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];

@@ -106,6 +106,7 @@ export async function runBench(o: BenchOptions): Promise<{ record: Record<string
             bare: bare ? summarize(bare) : null,
             ratio_to_bare: bare ? round(r.median.docs_per_s / bare.docs_per_s, 3) : null,
             ratio_to_first_variant: fp32 ? round(r.median.docs_per_s / fp32.docs_per_s, 3) : null,
+            cpu_ratio_to_first_variant: fp32 ? round(cpuPerDoc(fp32) / cpuPerDoc(r.median), 3) : null,
           });
         }
       }
@@ -143,9 +144,13 @@ function summarize(m: Measured): BenchConfigResult['pipeline'] {
   const extra = m.extra as { stages_ms?: Record<string, number>; gpu_memory_peak_mib?: number | null; execution_provider?: string };
   return {
     docs_per_s: round(m.docs_per_s, 2), real_tokens_per_s: round(m.tokens_per_s, 0), padding_efficiency: m.padding_efficiency === null ? null : round(m.padding_efficiency, 4),
-    peak_rss_mib: mib(m.max_rss_kib), gpu_memory_peak_mib: extra.gpu_memory_peak_mib ?? null, timed_s: round(m.timed_s, 2), rows: m.rows,
+    peak_rss_mib: mib(m.max_rss_kib), gpu_memory_peak_mib: extra.gpu_memory_peak_mib ?? null, timed_s: round(m.timed_s, 2), rows: m.rows, cpu_ms_per_doc: round(cpuPerDoc(m), 3),
     stages_ms: extra.stages_ms ?? null, execution_provider: extra.execution_provider ?? null, others_busy_cores: m.contention.foreign_busy_cores,
   };
+}
+
+function cpuPerDoc(m: Measured): number {
+  return (1000 * m.measured_cpu_s) / Math.max(1, m.rows);
 }
 
 /** `fp32` is the folder's own model; `all` adds every variant under variants/. */

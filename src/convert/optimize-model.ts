@@ -173,6 +173,8 @@ export async function optimizeModel(inDir: string, outDir: string | null, option
     }).catch((err: unknown) => {
       throw Object.assign(err as Error, { message: `${(err as Error).message} (while checking the variant written to ${target}; rerun with --no-check to keep it unchecked)` });
     });
+    // Names, not this machine's absolute paths: the folder may be committed or moved.
+    report = { ...report, variant: v.name, base: variant.base!.path };
     final = { ...variant, accuracy: { passed: report.passed, report: VARIANT_REPORT_FILE, summary: summarizeReport(report), checked_at: report.date } };
     await writeFileAtomic(join(target, VARIANT_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
     await writeFileAtomic(join(target, VARIANT_FILE), `${JSON.stringify(final, null, 2)}\n`);
