@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSubset, writeCorpusSubset } from './corpus.js';
-import { renderChart } from './svg-chart.js';
+import { readSubset, writeCorpusSubset } from '../src/io/corpus-subset.js';
+import { renderChart } from '../src/bench/svg-chart.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-check-'));
 try {

@@ -3,7 +3,7 @@
  * a committed result without measuring again (see bench/rechart.ts).
  */
 import { basename } from 'node:path';
-import { fmt, PALETTE, type Bar, type ChartSpec, type Segment } from './svg-chart.js';
+import { fmt, PALETTE, type Bar, type ChartSpec, type Segment } from '../src/bench/svg-chart.js';
 
 type SystemKey = 'a' | 'b' | 'c';
 

@@ -7,11 +7,12 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BenchArgs, SystemKey } from './bench-args.js';
 import type { ChildConfig } from './child.js';
-import { writeCorpusSubset, type CorpusSubset } from './corpus.js';
+import { writeCorpusSubset, type CorpusSubset } from '../src/io/corpus-subset.js';
 import { round } from './machine.js';
 import { NAMES } from './charts.js';
 import { log, measureInterleaved, mib, runSystem, type Contention, type Job, type Measured } from './measure.js';
-import { fmt } from './svg-chart.js';
+import { fmt } from '../src/bench/svg-chart.js';
+import { vectorAgreement } from '../src/model/vector-agreement.js';
 
 interface PairAgreement {
   rows: number;
@@ -30,31 +31,8 @@ function agreement(fileA: string, fileB: string, rows: number): PairAgreement | 
   const x = load(fileA);
   const y = load(fileB);
   if (x.length !== y.length || x.length % rows !== 0) return { error: `sizes differ: ${x.length} vs ${y.length} floats for ${rows} rows` };
-  const H = x.length / rows;
-  let min = Infinity;
-  let sum = 0;
-  let below = 0;
-  let maxAbs = 0;
-  let worst = -1;
-  for (let r = 0; r < rows; r++) {
-    let dot = 0;
-    let nx = 0;
-    let ny = 0;
-    for (let h = r * H; h < (r + 1) * H; h++) {
-      dot += x[h] * y[h];
-      nx += x[h] * x[h];
-      ny += y[h] * y[h];
-      maxAbs = Math.max(maxAbs, Math.abs(x[h] - y[h]));
-    }
-    const cos = dot / Math.max(Math.sqrt(nx * ny), 1e-30);
-    sum += cos;
-    if (cos < 0.999) below++;
-    if (cos < min) {
-      min = cos;
-      worst = r;
-    }
-  }
-  return { rows, min_cosine: round(min, 7), mean_cosine: round(sum / rows, 7), rows_below_0_999: below, max_abs_diff: Number(maxAbs.toPrecision(3)), worst_row: worst };
+  const a = vectorAgreement(x, y, x.length / rows, 0.999);
+  return { rows, min_cosine: round(a.min_cosine, 7), mean_cosine: round(a.mean_cosine, 7), rows_below_0_999: a.rows_below, max_abs_diff: Number(a.max_abs_diff.toPrecision(3)), worst_row: a.worst_row };
 }
 
 export async function compareMode(args: BenchArgs, work: string, model: { dir: string; composed: boolean }): Promise<{ json: Record<string, unknown>; table: string }> {

@@ -16,11 +16,9 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { embedTask, resolveJobOptions, runJob, splitTaskOptions, type JobSummary } from '../src/index.js';
-import { cutBatches, paddingEfficiency } from '../src/pipeline/batcher.js';
-import { loadModel, makeTokenizer } from '../src/pipeline/load-model.js';
-import type { EncodedRow } from '../src/model/padding.js';
+import { pipelineBatches } from '../src/bench/pipeline-batches.js';
 import { childConfig, endOfMeasuredWork, finish, rssSeries, runChild, writeEmbeddings } from './child.js';
-import { csvField, readSubset } from './corpus.js';
+import { csvField, readSubset } from '../src/io/corpus-subset.js';
 
 const cfg = childConfig();
 
@@ -71,15 +69,9 @@ runChild(async () => {
     embeddingsFile = writeEmbeddings(cfg.embeddingsOut, emb);
 
     // The batches runJob formed: windows of windowRows rows, each sorted and cut by budget.
-    const model = await loadModel(cfg.model);
-    const tokenizer = makeTokenizer(model, resolved.maxLength);
-    const all: EncodedRow[][] = [];
-    for (let start = 0; start < texts.length; start += resolved.windowRows) {
-      const enc = await tokenizer.encodeBatch(texts.slice(start, start + resolved.windowRows));
-      all.push(...cutBatches(enc.map((e, i) => ({ ...e, seq: start + i })), resolved.batchTokens));
-    }
-    padding = paddingEfficiency(all);
-    batches = all.length;
+    const formed = await pipelineBatches(cfg.model, texts, resolved);
+    padding = formed.padding;
+    batches = formed.rows.length;
   }
   if (!cfg.memory) {
     // The fixed cost of a job (worker start, session, output files): a 1-row job.

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chartFromResult, type ResultJson } from './charts.js';
-import { renderChart } from './svg-chart.js';
+import { renderChart } from '../src/bench/svg-chart.js';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {

@@ -14,7 +14,7 @@ import { tjsInstalled, tjsMissingMessage } from './compare-install.js';
 import { machineInfo, round } from './machine.js';
 import { log } from './measure.js';
 import { compareMode, memoryMode, sweepMode } from './modes.js';
-import { renderChart } from './svg-chart.js';
+import { renderChart } from '../src/bench/svg-chart.js';
 
 /** Quotes argv for the record of the exact command. */
 function shellQuote(a: string): string {

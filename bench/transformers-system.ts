@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { childConfig, endOfMeasuredWork, finish, runChild, writeEmbeddings } from './child.js';
 import { loadTransformersJs } from './compare-install.js';
-import { readSubset } from './corpus.js';
+import { readSubset } from '../src/io/corpus-subset.js';
 
 const cfg = childConfig();
 const NAME = 'bench-model';

@@ -41,3 +41,8 @@ export { fitHead, type FitSettings, type FitResult, type HeadTrainingData, type 
 export { predictHead, type TrainedHead, type HeadActivation } from './train/trained-head.js';
 export { appendHead, appendHeadToModel, type HeadGraphOptions } from './train/head-graph.js';
 export { singleLabelMetrics, multiLabelMetrics, calibration, thresholdTable, type SingleLabelMetrics, type MultiLabelMetrics, type Calibration, type ClassMetrics, type ThresholdRow } from './train/metrics.js';
+export { convertModel, type ConvertOptions, type ConvertResult } from './convert/convert-model.js';
+export { optimizeModel, resolveOptimizeOptions, type OptimizeOptions, type OptimizeResult } from './convert/optimize-model.js';
+export { readModelVariant, listVariants, type ModelVariant } from './convert/model-variant.js';
+export { checkVariantAccuracy, ACCURACY_TARGETS, type VariantReport } from './convert/variant-accuracy.js';
+export { runBench, type BenchOptions } from './bench/bench-sweep.js';

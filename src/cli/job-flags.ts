@@ -50,7 +50,8 @@ export function addInputFlags(cmd: Command): Command {
 export function addJobFlags(cmd: Command, defaultModel: string): Command {
   cmd
     .requiredOption('-o, --out <dir>', 'output directory (part files, manifest.json, rejects.jsonl)')
-    .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`);
+    .option('-m, --model <dir>', `model folder (config.json, model.onnx, tokenizer.json or spiece.model); default: bundled ${defaultModel}`)
+    .option('--variant <name>', 'which variant of the model folder runs: a name under <model>/variants/ (int8-fused, fp16-fused, …), auto (the device\'s preferred one that passed its accuracy check) or none (default: cuda picks a checked fp16 variant; cpu runs the model itself and names a faster variant)');
   addInputFlags(cmd)
     .addOption(new Option('--long <mode>', 'rows longer than --max-length: truncate (flagged), reject (ALB_ROW_TOO_LONG), or split into overlapping windows merged into one row (embed, label) (default: truncate)').choices([...LONG_MODES]))
     .option('--chunk-tokens <n>', 'with --long split: tokens per window incl. [CLS]/[SEP] (default: the max length)', intArg('--chunk-tokens'))

@@ -9,15 +9,19 @@ import type { AlbertLayerWeights, AlbertTask, AlbertWeights, LinearWeights, Norm
 import { PrecisionPolicy, type Precision } from './fp16.js';
 import { attr, OnnxGraphBuilder } from '../model/onnx-graph-builder.js';
 import { DataType, type ModelProtoObject } from '../model/onnx-proto.js';
+import { transpose } from './quantize-int8.js';
 
 export interface AlbertGraphOptions {
   task?: AlbertTask;
   precision?: Precision;
+  /** Emit `com.microsoft` Attention, SkipLayerNormalization and FastGelu/BiasGelu (what `--fuse` would make of the plain graph). */
+  fuse?: boolean;
 }
 
 export interface ResolvedAlbertGraphOptions {
   readonly task: AlbertTask;
   readonly precision: Precision;
+  readonly fuse: boolean;
 }
 
 /** The graph outputs per task, named as HF's ONNX exporters name them. */
@@ -46,8 +50,8 @@ const FLOAT32_MIN = -3.4028234663852886e38;
  * ```
  */
 export function buildAlbertGraph(config: AlbertConfig, weights: AlbertWeights, options: AlbertGraphOptions = {}): ModelProtoObject {
-  const o: ResolvedAlbertGraphOptions = Object.freeze({ task: options.task ?? 'base', precision: options.precision ?? 'fp32' });
-  const b = new OnnxGraphBuilder({ opset: 17, graphName: `albert_${o.task}` });
+  const o: ResolvedAlbertGraphOptions = Object.freeze({ task: options.task ?? 'base', precision: options.precision ?? 'fp32', fuse: options.fuse ?? false });
+  const b = new OnnxGraphBuilder({ opset: 17, graphName: `albert_${o.task}`, extraOpsets: o.fuse ? { [MS]: 1 } : {} });
   const p = new PrecisionPolicy(b, o.precision);
   const g = new AlbertGraph(b, p, config);
 
@@ -57,11 +61,12 @@ export function buildAlbertGraph(config: AlbertConfig, weights: AlbertWeights, o
 
   const wordTable = g.table(weights.wordEmbeddings);
   let h = b.scope('embeddings', () => g.embeddings(weights, wordTable, ids, types));
-  const additiveMask = b.scope('mask', () => g.additiveMask(mask));
+  // Fused Attention takes the padding mask as int32 [batch, sequence]; the plain graph adds it to the scores.
+  const layerMask = o.fuse ? b.op('Cast', [mask], { attrs: { to: attr.int(DataType.INT32) } }) : b.scope('mask', () => g.additiveMask(mask));
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const group = layerGroupIndex(config, i);
     for (let j = 0; j < config.innerGroupNum; j++) {
-      h = b.scope(`layer_${i}/inner_${j}`, () => g.layer(h, weights.groups[group][j], additiveMask));
+      h = b.scope(`layer_${i}/inner_${j}`, () => (o.fuse ? g.fusedLayer(h, weights.groups[group][j], layerMask) : g.layer(h, weights.groups[group][j], layerMask)));
     }
   }
 
@@ -104,7 +109,9 @@ export function buildAlbertGraph(config: AlbertConfig, weights: AlbertWeights, o
 }
 
 /** A hidden state in both precisions: float32 for residuals and LayerNorm, compute type for matmuls. */
-interface Hidden { f32: string; compute: string }
+interface Hidden { readonly f32: string; readonly compute: string }
+
+const MS = 'com.microsoft';
 
 class AlbertGraph {
   private readonly linears = new Map<string, { w: string; bias: string }>();
@@ -170,10 +177,59 @@ class AlbertGraph {
   }
 
   /**
+   * One AlbertLayer as fused ops, all in the compute type (ONNX Runtime's fused kernels
+   * accumulate in float32): Attention over packed QKV, dense + residual + LayerNorm as
+   * SkipLayerNormalization, FFN with FastGelu (gelu_new) or BiasGelu (gelu), FFN output +
+   * residual + LayerNorm as SkipLayerNormalization.
+   */
+  fusedLayer(h: Hidden, w: AlbertLayerWeights, mask32: string): Hidden {
+    const b = this.b;
+    const H = this.config.hiddenSize;
+    const qkvKey = `${w.query.weight.key}|qkv`;
+    let qkv = this.linears.get(qkvKey);
+    if (!qkv) {
+      const packed = new Float32Array(H * 3 * H);
+      const parts = [w.query, w.key, w.value].map((l) => transpose(l.weight.data, H, H));
+      for (let r = 0; r < H; r++) parts.forEach((t, j) => packed.set(t.subarray(r * H, (r + 1) * H), (r * 3 + j) * H));
+      const bias = new Float32Array(3 * H);
+      [w.query, w.key, w.value].forEach((l, j) => bias.set(l.bias.data, j * H));
+      const base = w.query.weight.key.replace(/\.query\.weight$/, '');
+      qkv = { w: this.p.weight(`${base}.qkv_T`, [H, 3 * H], packed), bias: this.p.weight(`${base}.qkv.bias`, [3 * H], bias) };
+      this.linears.set(qkvKey, qkv);
+    }
+    const attended = b.scope('attention', () =>
+      b.op('Attention', [h.compute, qkv.w, qkv.bias, mask32], { domain: MS, attrs: { num_heads: attr.int(this.config.numAttentionHeads) } }));
+    const skipNorm = (x: string, skip: string, dense: LinearWeights, norm: NormWeights): string => {
+      const { w: weight, bias } = this.linearWeights(dense);
+      const n = this.normWeights(norm, this.p.weight.bind(this.p));
+      return b.op('SkipLayerNormalization', [b.op('MatMul', [x, weight]), skip, n.w, n.bias, bias], { domain: MS, attrs: { epsilon: attr.float(this.config.layerNormEps) } });
+    };
+    const attention = b.scope('attention', () => skipNorm(attended, h.compute, w.attentionDense, w.attentionNorm));
+    const out = b.scope('ffn', () => {
+      const act = this.config.hiddenAct;
+      const { w: w1, bias: b1 } = this.linearWeights(w.ffn);
+      const mm = b.op('MatMul', [attention, w1]);
+      const inner = ['gelu_new', 'gelu_fast', 'gelu_pytorch_tanh'].includes(act) ? b.op('FastGelu', [mm, b1], { domain: MS })
+        : act === 'gelu' ? b.op('BiasGelu', [mm, b1], { domain: MS }) : this.activation(b.op('Add', [mm, b1]));
+      return skipNorm(inner, attention, w.ffnOutput, w.fullNorm);
+    });
+    const p = this.p;
+    let f32: string | undefined;
+    // The float32 copy only where something reads it (the outputs, the pooler): no dead Cast per layer.
+    return { compute: out, get f32() { return (f32 ??= p.toFloat32(out)); } };
+  }
+
+  /**
    * x · Wᵀ + b with W stored transposed ([in, out]) once per state-dict key; in the
    * compute type, or in float32 when `float32` (x must then be float32 too).
    */
   linear(x: string, w: LinearWeights, float32 = false): string {
+    const entry = this.linearWeights(w, float32);
+    return this.b.op('Add', [this.b.op('MatMul', [x, entry.w]), entry.bias]);
+  }
+
+  /** A linear layer's initializers (Wᵀ and b), stored once per state-dict key. */
+  private linearWeights(w: LinearWeights, float32 = false): { w: string; bias: string } {
     let entry = this.linears.get(w.weight.key);
     if (!entry) {
       const [out, inp] = w.weight.dims;
@@ -184,17 +240,23 @@ class AlbertGraph {
       };
       this.linears.set(w.weight.key, entry);
     }
-    return this.b.op('Add', [this.b.op('MatMul', [x, entry.w]), entry.bias]);
+    return entry;
+  }
+
+  /** A LayerNorm's scale and shift, stored once (float32 unless `store` says otherwise). */
+  private normWeights(w: NormWeights, store = this.p.weightFloat32.bind(this.p)): { w: string; bias: string } {
+    const key = `${w.weight.key}|ln`;
+    let entry = this.linears.get(key);
+    if (!entry) {
+      entry = { w: store(w.weight.key, w.weight.dims, w.weight.data), bias: store(w.bias.key, w.bias.dims, w.bias.data) };
+      this.linears.set(key, entry);
+    }
+    return entry;
   }
 
   /** LayerNormalization over the last axis, in float32. */
   layerNorm(x32: string, w: NormWeights): string {
-    const key = `${w.weight.key}|ln`;
-    let entry = this.linears.get(key);
-    if (!entry) {
-      entry = { w: this.p.weightFloat32(w.weight.key, w.weight.dims, w.weight.data), bias: this.p.weightFloat32(w.bias.key, w.bias.dims, w.bias.data) };
-      this.linears.set(key, entry);
-    }
+    const entry = this.normWeights(w);
     return this.b.op('LayerNormalization', [x32, entry.w, entry.bias], {
       attrs: { axis: attr.int(-1), epsilon: attr.float(this.config.layerNormEps) },
     });
@@ -227,14 +289,6 @@ class AlbertGraph {
         throw unsupportedActivation(this.config.hiddenAct);
     }
   }
-}
-
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  }
-  return out;
 }
 
 /** A hidden_act HF knows but this converter cannot build (checked before any weight is read). */

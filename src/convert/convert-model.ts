@@ -17,12 +17,23 @@ import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
 import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../model/tokenizer-json.js';
 import { combineTensorSources, SafetensorsFile, type TensorSource } from './safetensors-reader.js';
 import { writeModelFolder, type FolderFile } from './write-model-folder.js';
+import { boolOption, choiceOption } from '../options.js';
+import { packageInfo } from '../io/package-root.js';
+import { opHistogram } from '../model/onnx-graph-view.js';
+import { checkGraphVariantOptions, DEFAULT_INT8_WEIGHTS, fusedOpCounts } from './graph-variant.js';
+import { VARIANT_FILE, variantName, type ModelVariant, type VariantPrecision } from './model-variant.js';
+import { quantizeInt8, type Int8WeightType } from './quantize-int8.js';
 
 export interface ConvertOptions {
   /** Which head to export; default: from config.json `architectures`. */
   task?: AlbertTask;
   /** float16 weights and matmuls (see src/convert/fp16.ts). */
   fp16?: boolean;
+  /** Emit fused `com.microsoft` ops (Attention, SkipLayerNormalization, FastGelu). */
+  fuse?: boolean;
+  /** Dynamic int8 quantization of the encoder (see src/convert/quantize-int8.ts). */
+  int8?: boolean;
+  int8Weights?: Int8WeightType;
   /** Replace an existing model.onnx in the out folder. */
   overwrite?: boolean;
   /** Folder with tokenizer.json / spiece.model / tokenizer_config.json; default: the input folder. */
@@ -34,6 +45,9 @@ export interface ConvertOptions {
 export interface ResolvedConvertOptions {
   readonly task: AlbertTask | undefined;
   readonly fp16: boolean;
+  readonly fuse: boolean;
+  readonly int8: boolean;
+  readonly int8Weights: Int8WeightType;
   readonly overwrite: boolean;
   readonly tokenizerDir: string | undefined;
   readonly onProgress: (message: string) => void;
@@ -42,7 +56,9 @@ export interface ResolvedConvertOptions {
 export interface ConvertResult {
   readonly outDir: string;
   readonly task: AlbertTask;
-  readonly precision: 'fp32' | 'fp16';
+  readonly precision: VariantPrecision;
+  /** The variant recorded in variant.json (`fp32`, `int8-fused`, …). */
+  readonly variant: string;
   readonly outputs: readonly string[];
   readonly parameters: number;
   readonly onnxBytes: number;
@@ -63,13 +79,18 @@ export function resolveConvertOptions(opts: ConvertOptions = {}): ResolvedConver
   if (opts.task !== undefined && !ALBERT_TASKS.includes(opts.task)) {
     throw new OptionError('ALB_OPTION_INVALID', `option --task: expected one of ${ALBERT_TASKS.join(', ')}, got ${describe(opts.task)}`, { option: 'task' });
   }
-  return Object.freeze({
+  const r = {
     task: opts.task,
-    fp16: opts.fp16 ?? false,
+    fp16: boolOption('--fp16', opts.fp16, false),
+    fuse: boolOption('--fuse', opts.fuse, false),
+    int8: boolOption('--int8', opts.int8, false),
+    int8Weights: choiceOption('--int8-weights', opts.int8Weights, ['int8-7bit', 'uint8'] as const, DEFAULT_INT8_WEIGHTS),
     overwrite: opts.overwrite ?? false,
     tokenizerDir: opts.tokenizerDir,
     onProgress: opts.onProgress ?? (() => {}),
-  });
+  };
+  checkGraphVariantOptions(r, 'convert');
+  return Object.freeze(r);
 }
 
 /**
@@ -106,11 +127,20 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
   let onnx: Uint8Array;
   let parameters: number;
   let outputs: readonly string[];
+  let int8: ModelVariant['int8'] = null;
+  let ops: Record<string, number> = {};
   try {
     o.onProgress(`reading ${source.source} (task ${task})`);
     const weights = loadAlbertWeights(source, config, task);
-    o.onProgress(`building the ${task} graph (${config.numHiddenLayers} layers, ${config.numHiddenGroups} group(s) × ${config.innerGroupNum} inner)${o.fp16 ? ' in fp16' : ''}`);
-    const model = buildAlbertGraph(config, weights, { task, precision: o.fp16 ? 'fp16' : 'fp32' });
+    o.onProgress(`building the ${task} graph (${config.numHiddenLayers} layers, ${config.numHiddenGroups} group(s) × ${config.innerGroupNum} inner)${o.fp16 ? ' in fp16' : ''}${o.fuse ? ', fused' : ''}`);
+    let model = buildAlbertGraph(config, weights, { task, precision: o.fp16 ? 'fp16' : 'fp32', fuse: o.fuse });
+    if (o.int8) {
+      const q = quantizeInt8(model, o.int8Weights);
+      o.onProgress(`int8: ${q.nodes} nodes, ${q.weights} weights (${o.int8Weights})`);
+      model = q.model;
+      int8 = { nodes: q.nodes, weights: q.weights };
+    }
+    ops = opHistogram(model);
     outputs = model.graph.output.map((v) => v.name);
     if (task === 'base' && !weights.pooler) warnings.push(`${source.source} has no pooler weights; model.onnx has no pooler_output`);
     parameters = countOnnxParameters(model);
@@ -120,16 +150,25 @@ export async function convertModel(inDir: string, outDir: string, options: Conve
   }
 
   o.onProgress(`writing ${join(outDir, 'model.onnx')} (${(onnx.length / 1e6).toFixed(1)} MB, ${parameters} parameters)`);
-  const files: FolderFile[] = [{ name: 'config.json', data: configFor(configText, configJson, config, task) }, ...tok.files, { name: 'model.onnx', data: onnx }];
+  const precision: VariantPrecision = o.int8 ? 'int8' : o.fp16 ? 'fp16' : 'fp32';
+  const variant: ModelVariant = {
+    format: 'albert-model-variant/1', name: variantName(precision, o.fuse), precision, fused: o.fuse, int8_weights: o.int8 ? o.int8Weights : null, base: null,
+    made_by: { command: 'convert', tool_version: packageInfo().version, date: new Date().toISOString() },
+    ops, fused_ops: o.fuse ? fusedOpCounts(ops) : null, int8, accuracy: null,
+  };
+  const files: FolderFile[] = [
+    { name: 'config.json', data: configFor(configText, configJson, config, task) }, ...tok.files,
+    { name: VARIANT_FILE, data: `${JSON.stringify(variant, null, 2)}\n` }, { name: 'model.onnx', data: onnx },
+  ];
   await writeModelFolder(outDir, files);
   return Object.freeze({
-    outDir, task, precision: o.fp16 ? 'fp16' : 'fp32', outputs: Object.freeze(outputs), parameters,
+    outDir, task, precision, variant: variant.name, outputs: Object.freeze(outputs), parameters,
     onnxBytes: onnx.length, tokenizer: tok.tokenizer, files: Object.freeze(['model.onnx', ...files.slice(0, -1).map((f) => f.name)]), warnings: Object.freeze(warnings),
   });
 }
 
 /** Refuses an out folder that is a file, or that holds a model already (unless overwrite). */
-function checkOutDir(outDir: string, overwrite: boolean): void {
+export function checkOutDir(outDir: string, overwrite: boolean): void {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     throw new OutputError('ALB_CONVERT_WRITE', `cannot write the model folder ${outDir}: it is a file, not a folder`, { path: outDir });
   }
@@ -144,7 +183,7 @@ function checkOutDir(outDir: string, overwrite: boolean): void {
  * (and tokenizer_config.json's special tokens), plus the files that travel with it. Read
  * and rewritten, not copied: a copy would keep the source's read-only mode.
  */
-async function readTokenizerFiles(tokDir: string): Promise<{ files: FolderFile[]; tokenizer: ConvertResult['tokenizer'] }> {
+export async function readTokenizerFiles(tokDir: string): Promise<{ files: FolderFile[]; tokenizer: ConvertResult['tokenizer'] }> {
   const tokenizerConfigPath = join(tokDir, 'tokenizer_config.json');
   const files: FolderFile[] = [];
   let tokenizer: ConvertResult['tokenizer'];

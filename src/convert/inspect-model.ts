@@ -10,6 +10,9 @@ import { ModelError } from '../errors.js';
 import { parseAlbertConfig, type AlbertConfig } from '../model/albert-config.js';
 import { detectHeads, taskFromArchitectures, type AlbertTask } from './albert-weights.js';
 import { decodeOnnxModel, defaultOpsetVersion, valueInfoShape } from '../model/onnx-proto.js';
+import { opHistogram } from '../model/onnx-graph-view.js';
+import { graphPrecision } from './graph-variant.js';
+import { describeVariant, listVariants, readModelVariant, type ModelVariant } from './model-variant.js';
 import { countAlbertParameters, countOnnxParameters, type AlbertHeadsSpec, type AlbertParameterCount } from './param-count.js';
 import { parseSentencePieceModel } from '../model/sentencepiece-proto.js';
 import { SafetensorsFile } from './safetensors-reader.js';
@@ -27,7 +30,16 @@ export interface ModelInspection {
     readonly bytes: number; readonly irVersion: number; readonly opset: number; readonly producer: string;
     readonly inputs: readonly TensorSummary[]; readonly outputs: readonly TensorSummary[];
     readonly nodes: number; readonly initializerTypes: Readonly<Record<string, number>>;
+    /** Nodes per op type (`com.microsoft:Attention` for contrib ops). */
+    readonly ops: Readonly<Record<string, number>>;
   };
+  /** fp32/fp16/int8, fused or not: from variant.json, else read off the graph. */
+  readonly variant?: {
+    readonly name: string; readonly description: string; readonly from: 'variant.json' | 'the graph';
+    readonly record: ModelVariant | null;
+  };
+  /** The folder's variants (`variants/<name>/`), for `--variant`. */
+  readonly variants: ReadonlyArray<{ readonly name: string; readonly dir: string; readonly description: string; readonly accuracy: string }>;
   readonly tokenizer?: {
     readonly file: string; readonly model: string; readonly vocabSize: number;
     readonly specialTokens: ReadonlyArray<{ readonly content: string; readonly id: number }>;
@@ -64,6 +76,7 @@ export async function inspectModelFolder(dir: string): Promise<ModelInspection> 
   }
 
   let onnx: ModelInspection['onnx'];
+  let variant: ModelInspection['variant'];
   let heads: ModelInspection['heads'] = { pooler: false, mlm: false, from: 'nothing (no model.onnx or model.safetensors)' };
   const parameters: { fromConfig?: AlbertParameterCount; onnx?: number; safetensors?: number } = {};
   if (has('model.safetensors')) {
@@ -96,8 +109,13 @@ export async function inspectModelFolder(dir: string): Promise<ModelInspection> 
       bytes: bytes.length, irVersion: Number(model.ir_version), opset: defaultOpsetVersion(model),
       producer: `${model.producer_name ?? ''} ${model.producer_version ?? ''}`.trim(),
       inputs: model.graph.input.map(summary), outputs: model.graph.output.map(summary),
-      nodes: model.graph.node.length, initializerTypes,
+      nodes: model.graph.node.length, initializerTypes, ops: opHistogram(model),
     };
+    const record = readModelVariant(dir);
+    const seen = graphPrecision(model);
+    variant = record
+      ? { name: record.name, description: describeVariant(record), from: 'variant.json', record }
+      : { name: seen.fused ? `${seen.precision}-fused` : seen.precision, description: describeVariant({ ...seen, int8_weights: null }), from: 'the graph', record: null };
     parameters.onnx = countOnnxParameters(model);
     if (heads.from.startsWith('nothing')) heads = headsFromOutputs(onnx.outputs);
   }
@@ -106,7 +124,11 @@ export async function inspectModelFolder(dir: string): Promise<ModelInspection> 
     parameters.fromConfig = countAlbertParameters(config, spec);
   }
 
-  return Object.freeze({ dir, files, config, heads, parameters, onnx, tokenizer: await tokenizerSummary(dir, has) });
+  const variants = listVariants(dir).map((v) => ({
+    name: v.variant.name, dir: v.dir, description: describeVariant(v.variant),
+    accuracy: v.variant.accuracy ? v.variant.accuracy.summary : 'not checked',
+  }));
+  return Object.freeze({ dir, files, config, heads, parameters, onnx, variant, variants, tokenizer: await tokenizerSummary(dir, has) });
 }
 
 /** Heads read off HF-named ONNX outputs. */
@@ -190,7 +212,16 @@ export function formatModelInspection(i: ModelInspection): string {
       `initializers ${Object.entries(o.initializerTypes).map(([t, n]) => `${n} ${t}`).join(', ')}`);
     for (const t of o.inputs) lines.push(`  input       ${t.name}: ${t.type} [${t.dims.join(', ')}]`);
     for (const t of o.outputs) lines.push(`  output      ${t.name}: ${t.type} [${t.dims.join(', ')}]`);
+    lines.push(`ops           ${Object.entries(o.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
+  const v = i.variant;
+  if (v) {
+    lines.push(`variant       ${v.description} (from ${v.from})`);
+    const r = v.record;
+    if (r?.base) lines.push(`  base        ${r.base.path} (model.onnx sha256 ${r.base.onnx_sha256.slice(0, 12)}…)`);
+    if (r) lines.push(`  accuracy    ${r.accuracy ? `${r.accuracy.summary} (${r.accuracy.report})` : 'not checked'}`);
+  }
+  for (const x of i.variants) lines.push(`variants/     ${x.name}: ${x.description}; accuracy ${x.accuracy}`);
   const t = i.tokenizer;
   if (t) {
     lines.push(`tokenizer     ${t.file}: ${t.model}, ${t.vocabSize} entries; special ${t.specialTokens.map((s) => `${s.content}=${s.id}`).join(' ')}`);

@@ -15,6 +15,17 @@ export interface ModelSpec extends AlbertConfig {
   onnxSha256: string;
   inputs: readonly OnnxIo[];
   outputs: readonly OnnxIo[];
+  /** The variant that runs (from the folder's variant.json), and how it was chosen; null when the folder records none. */
+  variant?: ModelVariantInfo | null;
+}
+
+/** What manifests and schema metadata say of the variant a job ran. */
+export interface ModelVariantInfo {
+  name: string;
+  precision: string;
+  fused: boolean;
+  /** `asked` (--variant), `default` (the device's preference), `none` (the folder's own model). */
+  chosen_by: string;
 }
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;

@@ -43,7 +43,7 @@ function rawBytes(data: TensorData): Uint8Array {
 }
 
 const BYTES_PER_ELEMENT: Record<number, number> = {
-  [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.INT32]: 4, [DataType.INT64]: 8, [DataType.BOOL]: 1, [DataType.UINT8]: 1,
+  [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.INT32]: 4, [DataType.INT64]: 8, [DataType.BOOL]: 1, [DataType.UINT8]: 1, [DataType.INT8]: 1,
 };
 
 /**
@@ -69,6 +69,8 @@ export interface NodeOptions {
   attrs?: Record<string, Attr>;
   domain?: string;
   name?: string;
+  /** The output names are those of nodes a rewrite removes (see GraphView): taken already, and meant to be. */
+  replaces?: boolean;
 }
 
 export interface OnnxGraphBuilderOptions {
@@ -146,6 +148,13 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** An initializer under a fresh name from `hint` (in the current scope); returns the name. */
+  freshInitializer(hint: string, dataType: number, dims: readonly number[], data: TensorData): string {
+    const name = this.fresh(hint);
+    this.initializers.set(name, tensorProto(name, dataType, dims, data));
+    return name;
+  }
+
   /** A small constant initializer, shared by every use of the same value. */
   constant(dataType: number, dims: readonly number[], data: TensorData, hint = 'const'): string {
     const key = `${dataType}|${dims.join(',')}|${Buffer.from(rawBytes(data)).toString('base64')}`;
@@ -171,7 +180,8 @@ export class OnnxGraphBuilder {
   /** Adds a node and returns its output names. */
   node(opType: string, inputs: readonly string[], opts: NodeOptions = {}): string[] {
     const outs = typeof opts.outputs === 'object'
-      ? opts.outputs.map((n) => { this.claim(n); return n; })
+      // '' is ONNX's "optional output not wanted": not a name, so never claimed.
+      ? opts.outputs.map((n) => { if (n !== '' && !opts.replaces) this.claim(n); return n; })
       : Array.from({ length: opts.outputs ?? 1 }, (_, i) => this.fresh(i === 0 ? opType : `${opType}_out${i}`));
     const node: NodeProtoObject = {
       input: [...inputs],

@@ -11,6 +11,8 @@ import { bundledModel, loadModel, makeTokenizer, type LoadedModel } from './load
 import { longFingerprint, longPolicy, type LongPolicy } from './long-options.js';
 import { splitTaskOptions } from './task-options.js';
 import { InferencePool } from './worker-pool.js';
+import { chooseVariant } from './choose-variant.js';
+import { providerOf } from '../workers/execution-providers.js';
 
 /** Everything a run needs once: options, model, tokenizer, worker pool and the task's plan. */
 export interface JobContext {
@@ -53,7 +55,10 @@ export async function openJobContext<O>(
     throw new OptionError('ALB_OPTION_CONFLICT', 'option --long split cuts one text into windows; with --text-b-column each row is a pair, which has no one way to be cut: use --long truncate or reject', { option: '--long' });
   }
   await resolved?.(job);
-  const model = await loadModel(job.model ?? bundledModel(task.defaultModel), job.model === null ? task.name : null);
+  const folder = job.model ?? bundledModel(task.defaultModel);
+  const chosen = await chooseVariant(folder, job.variant, providerOf(job.device));
+  if (chosen.note && !job.quiet) job.log.write(`albert: ${chosen.note}\n`);
+  const model = await loadModel(chosen.dir, job.model === null ? task.name : null);
   const tokenizer = makeTokenizer(model, job.maxLength);
   if (job.batchTokens < tokenizer.maxLength) {
     throw optionError('--batch-tokens', job.batchTokens, `at least the max length (${tokenizer.maxLength}), so the longest row fits a batch`);
@@ -71,7 +76,11 @@ export async function openJobContext<O>(
   });
   try {
     const described = await pool.describe();
-    const spec: ModelSpec = { ...model.config, name: model.files.name, onnxSha256: model.files.onnxSha256, inputs: described.inputs, outputs: described.outputs };
+    const v = chosen.variant;
+    const spec: ModelSpec = {
+      ...model.config, name: chosen.name, onnxSha256: model.files.onnxSha256, inputs: described.inputs, outputs: described.outputs,
+      variant: v ? { name: v.name, precision: v.precision, fused: v.fused, chosen_by: chosen.chosenBy } : null,
+    };
     checkModelInputs(spec);
     const toolVersion = packageInfo().version;
     const ctx: TaskContext = { spec, tokenizer, maxLength: tokenizer.maxLength, toolVersion, pairs: job.read.textBColumn !== undefined, long };

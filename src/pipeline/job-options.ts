@@ -20,6 +20,14 @@ export interface JobOptions extends ReadOptions, DeviceOptions, LongOptions {
   out?: string;
   /** HF-style model folder; defaults to the task's bundled model. */
   model?: string;
+  /**
+   * Which variant of the model folder runs (see `albert optimize`): a name under
+   * `<model>/variants/` (`int8-fused`), `auto` (the device's preferred variant whose accuracy
+   * check passed), or `none` (the folder's own model.onnx). Default: the device decides;
+   * the CPU runs the folder's own model and says which variant would be faster, CUDA runs
+   * a checked fp16 variant when there is one.
+   */
+  variant?: string;
   /** Format of the part files (default `arrow`). */
   outputFormat?: OutputFormat;
   /** Tokens per row including specials; defaults to the model's maximum. */
@@ -92,6 +100,8 @@ export interface ResolvedJobOptions extends ResolvedDeviceOptions {
   readonly inputFiles: InputSet | null;
   readonly out: string;
   readonly model: string | null;
+  /** `--variant`: a name, `auto`, `none`, or null (the device's default). */
+  readonly variant: string | null;
   /** How records are read: what openSource and the shard planner use as it is. */
   readonly read: ResolvedReadOptions;
   readonly output: OutputFormatEntry;
@@ -124,7 +134,7 @@ export interface TaskJobDefaults {
 export const DEVICE_OPTION_KEYS: readonly (keyof DeviceOptions)[] = ['device', 'workers', 'threads'];
 
 export const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = [
-  'input', 'out', 'model', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', ...LONG_OPTION_KEYS, 'batchTokens', ...DEVICE_OPTION_KEYS,
+  'input', 'out', 'model', 'variant', ...READ_OPTION_KEYS, 'outputFormat', 'maxLength', ...LONG_OPTION_KEYS, 'batchTokens', ...DEVICE_OPTION_KEYS,
   'windowRows', 'partRows', 'overwrite', 'resume', 'trustInput', 'verify', 'lockStaleMs', 'onError', 'maxRejects', 'batchTimeoutMs', 'quiet', 'signal', 'onProgress', 'log',
 ];
 
@@ -162,6 +172,7 @@ export function resolveJobOptions(o: JobOptions, taskDefaults: TaskJobDefaults =
     inputFiles: typeof o.input === 'string' ? expandInput(o.input, read.format) : null,
     out: o.out,
     model: stringOption('--model', o.model, null),
+    variant: stringOption('--variant', o.variant, null),
     read,
     output: OUTPUT_FORMATS[choiceOption('--output-format', o.outputFormat, OUTPUT_FORMAT_NAMES, 'arrow')],
     maxLength: o.maxLength === undefined ? null : intOption('--max-length', o.maxLength, 0, 2, 1 << 20),

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { OutputError } from '../errors.js';
-import type { ModelSpec } from '../model/model-spec.js';
+import type { ModelSpec, ModelVariantInfo } from '../model/model-spec.js';
 import { fingerprintDifference, MANIFEST_FILE, MANIFEST_FORMAT, REJECTS_FILE, type Manifest, type StageTimes } from './manifest.js';
 import { emptyStages, formatDuration } from './progress.js';
 import type { SchedulerStats } from './scheduler.js';
@@ -27,6 +27,9 @@ export interface JobSummary {
   tokens_per_s: number;
   execution_provider: string;
   fallback_reason: string | null;
+  /** The model that ran (`albert-mini/variants/int8-fused`) and its variant, when the folder records one. */
+  model: string;
+  model_variant: ModelVariantInfo | null;
   stages_ms: StageTimes;
   counts: Record<string, number>;
   batches: SchedulerStats | null;
@@ -41,7 +44,7 @@ export function newManifest(a: { task: string; toolVersion: string; fingerprint:
     task: a.task,
     status: 'running',
     fingerprint: a.fingerprint,
-    model: { name: a.spec.name, sha256: a.spec.onnxSha256, execution_provider: a.ep, fallback_reason: a.fallbackReason },
+    model: { name: a.spec.name, sha256: a.spec.onnxSha256, execution_provider: a.ep, fallback_reason: a.fallbackReason, variant: a.spec.variant ?? null },
     input: { path, bytes: path ? statSync(path, { throwIfNoEntry: false })?.size ?? null : null },
     parts: [],
     next: { seq: 0, offset: null },
@@ -95,6 +98,8 @@ export function summarize(m: Manifest, out: string, extra: { alreadyComplete?: b
     tokens_per_s: m.tokens_per_s,
     execution_provider: m.model.execution_provider,
     fallback_reason: m.model.fallback_reason,
+    model: m.model.name,
+    model_variant: m.model.variant ?? null,
     stages_ms: m.stages_ms,
     counts: { ...m.counts },
     batches: extra.retries ?? null,
@@ -159,7 +164,7 @@ export function summaryLine(s: JobSummary): string {
   if (s.alreadyComplete) return `${s.task}: ${s.out} already holds a complete job (${n.format(s.rows_out)} rows); nothing to do`;
   const head = s.status === 'interrupted' ? `${s.task}: interrupted after` : `${s.task}:`;
   const rej = s.rows_rejected > 0 ? ` (${n.format(s.rows_rejected)} rejected: ${Object.entries(s.rejects_by_code).map(([k, v]) => `${k} ${v}`).join(', ')}; see ${REJECTS_FILE})` : '';
-  const ep = s.fallback_reason ? `${s.execution_provider} (fallback)` : s.execution_provider;
+  const ep = `${s.fallback_reason ? `${s.execution_provider} (fallback)` : s.execution_provider}${s.model_variant ? `, ${s.model_variant.name} variant` : ''}`;
   const limit = bottleneck(s.stages_ms);
   return `${head} ${n.format(s.rows_in)} rows in, ${n.format(s.rows_out)} out${rej} · ${s.parts} part${s.parts === 1 ? '' : 's'} in ${s.out} · ${formatDuration(s.elapsed_s)} · ${n.format(s.docs_per_s)} docs/s · ${n.format(s.tokens_per_s)} tok/s · ${ep}${limit ? ` · ${bottleneckText(limit)}` : ''}`;
 }

@@ -1,3 +1,4 @@
+import type { ModelVariantInfo } from '../model/model-spec.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { OutputError } from '../errors.js';
@@ -70,7 +71,7 @@ export interface Manifest {
   status: 'running' | 'complete' | 'interrupted' | 'failed';
   /** Everything that determines the output bytes; --resume refuses a job whose fingerprint differs. */
   fingerprint: Record<string, unknown>;
-  model: { name: string; sha256: string; execution_provider: string; fallback_reason: string | null };
+  model: { name: string; sha256: string; execution_provider: string; fallback_reason: string | null; variant?: ModelVariantInfo | null };
   /** `files`: a folder or glob input, its files (names in `path`, the folder) and sizes. */
   input: { path: string | null; bytes: number | null; files?: Array<{ name: string; bytes: number }> };
   parts: PartEntry[];

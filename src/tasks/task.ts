@@ -149,6 +149,8 @@ export function commonMetadata(ctx: TaskContext, task: string, head: string): Re
     'albert.head': head,
     'albert.model': ctx.spec.name,
     'albert.model_sha256': ctx.spec.onnxSha256,
+    // fp32/fp16/int8, fused or not, as the model folder records it (null: it records none).
+    'albert.model_variant': ctx.spec.variant ? { name: ctx.spec.variant.name, precision: ctx.spec.variant.precision, fused: ctx.spec.variant.fused } : null,
     'albert.max_length': ctx.maxLength,
     'albert.tool_version': ctx.toolVersion,
     ...longMetadata(ctx.long),

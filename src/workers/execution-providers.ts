@@ -25,6 +25,12 @@ export interface ExecutionProvider {
   readonly probe: { readonly providerLibrary: string; readonly libraries: readonly string[] } | null;
   /** The error code when a session cannot start on it (null for the CPU, which always starts). */
   readonly unavailableCode: ErrorCode | null;
+  /**
+   * Which variants of a model folder (`variants/<name>`, made by `albert optimize`) suit it,
+   * best first, and whether a job picks the first one whose accuracy check passed without
+   * being asked (`pick`) or only says so (`suggest`); `--variant auto` picks on either.
+   */
+  readonly variants: { readonly preferred: readonly string[]; readonly byDefault: 'pick' | 'suggest' };
 }
 
 export interface ProviderDefaults {
@@ -51,6 +57,9 @@ const cpu: ExecutionProvider = {
   sessionOptions: () => ({ executionProviders: ['cpu'] }),
   probe: null,
   unavailableCode: null,
+  // int8 changes the outputs a little (see the variant's report): a CPU job says it is there
+  // and runs it when asked; fused fp32 is exact and also fast.
+  variants: { preferred: ['int8-fused', 'int8', 'fp32-fused'], byDefault: 'suggest' },
 };
 
 const cuda: ExecutionProvider = {
@@ -72,6 +81,8 @@ const cuda: ExecutionProvider = {
     libraries: ['libcudart.so.13', 'libcublas.so.13', 'libcublasLt.so.13', 'libcurand.so.10', 'libcufft.so.12', 'libcudnn.so.9'],
   },
   unavailableCode: 'ALB_DEVICE_CUDA_UNAVAILABLE',
+  // fp16 is what GPUs are fast at: picked when present and checked.
+  variants: { preferred: ['fp16-fused', 'fp16', 'fp32-fused'], byDefault: 'pick' },
 };
 
 /** The table, by name. */

@@ -13,7 +13,7 @@ const dir = tempDir('albert-convert-atomic-');
 afterAll(() => cleanup(dir));
 const HF = join(FIXTURE, 'albert-tiny');
 const TOKENIZER = join(FIXTURE, 'tokenizer');
-const MODEL_FILES = ['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json'];
+const MODEL_FILES = ['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'variant.json'];
 
 describe('albert convert leaves nothing behind when it fails', () => {
   it('without a tokenizer: a coded error, no out folder, no parents, no temp folder; the retry with --tokenizer works', async () => {

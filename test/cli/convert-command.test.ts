@@ -15,7 +15,7 @@ describe('convert and inspect commands', () => {
     const out = join(tmp, 'mlm16');
     await convertCommand().exitOverride().parseAsync(
       [join(FIXTURE, 'albert-tiny-mlm'), out, '--fp16', '--tokenizer', join(FIXTURE, 'tokenizer'), '--json'], { from: 'user' });
-    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'variant.json']);
     await inspectCommand().exitOverride().parseAsync([out], { from: 'user' });
   });
 

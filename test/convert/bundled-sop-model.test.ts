@@ -36,7 +36,7 @@ const pairs = reference.pairs_a.map((a, i) => [a, reference.pairs_b[i]] as [stri
 
 describe('models/albert-mini-sop', () => {
   test('is a lean, complete model folder', () => {
-    expect(readdirSync(MODEL).sort()).toEqual(['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(MODEL).sort()).toEqual(['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'variant.json']);
   });
 
   test('its SOP head orders the reference pairs, in order and swapped', async () => {

@@ -60,7 +60,7 @@ describe('converted fixtures match the HF reference within 1e-4', () => {
     const out = await session.run(feeds());
     expect(maxAbsDiff(out.last_hidden_state.data as Float32Array, floatArray('last_hidden_state').data)).toBeLessThan(1e-4);
     expect(maxAbsDiff(out.pooler_output.data as Float32Array, floatArray('pooler_output').data)).toBeLessThan(1e-4);
-    expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.onnx', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'variant.json']);
   });
 
   test('albert-tiny-cls (AlbertForSequenceClassification): logits', async () => {

@@ -40,13 +40,18 @@ describe('summaryLine', () => {
     task: 'embed', status: 'complete', alreadyComplete: false, out: 'out/x', manifestPath: 'out/x/manifest.json',
     rows_in: 4000, rows_out: 3998, rows_rejected: 2, rejects_by_code: { ALB_ROW_EMPTY_TEXT: 2 }, parts: 1, tokens: 500_000,
     elapsed_s: 208, docs_per_s: 19.2, tokens_per_s: 2403.8, execution_provider: 'cpu', fallback_reason: null,
-    stages_ms: stages({ readMs: 100, tokenizeMs: 400, queueMs: 300_000, inferMs: 150_000, postMs: 1000, writeMs: 200 }), counts: {}, batches: null,
+    model: 'albert-mini', model_variant: null, stages_ms: stages({ readMs: 100, tokenizeMs: 400, queueMs: 300_000, inferMs: 150_000, postMs: 1000, writeMs: 200 }), counts: {}, batches: null,
   };
 
   it('ends with the bottleneck', () => {
     expect(summaryLine(summary)).toBe(
       'embed: 4,000 rows in, 3,998 out (2 rejected: ALB_ROW_EMPTY_TEXT 2; see rejects.jsonl) · 1 part in out/x · 3m28s · 19 docs/s · 2,404 tok/s · cpu · bottleneck: inference (batches waited 67% of their pool time for a free worker)',
     );
+  });
+
+  it('names the variant that ran', () => {
+    const v = { name: 'int8-fused', precision: 'int8', fused: true, chosen_by: 'asked' };
+    expect(summaryLine({ ...summary, model_variant: v })).toContain(' · cpu, int8-fused variant · bottleneck');
   });
 
   it('no batches (an empty input): no bottleneck', () => {

@@ -1,6 +1,6 @@
 /**
- * The bench's input: the first N non-blank rows of a CSV corpus (`id`, `text`), written to
- * a temp CSV that every system reads. When the corpus has fewer rows than asked, it is
+ * A sample of a CSV corpus: its first N non-blank rows (`id`, `text`), written to a temp
+ * CSV that benchmarks (`albert bench`, `npm run bench`) and accuracy checks read. When the corpus has fewer rows than asked, it is
  * read again from the top with fresh ids (`r1-<id>`, `r2-<id>`, …) until N rows are
  * written: streamed, never held in memory, so memory mode can make 1M-row inputs.
  */
