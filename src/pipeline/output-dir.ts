@@ -60,8 +60,9 @@ export async function prepareOutputDir(out: string, mode: { resume: boolean; ove
     const manifest = await readManifest(dir);
     if (!manifest) {
       // A job killed between renaming its first part and writing its first manifest leaves
-      // part-00000 alone: that part was never committed, like a temp file.
-      const foreign = entries.filter((name) => !isJobTemp(name) && !isFirstPart(name));
+      // part-00000, and the first part's lines of rejects.jsonl (appended and fsynced just
+      // before that manifest): neither was ever committed, like a temp file.
+      const foreign = entries.filter((name) => !isJobTemp(name) && !isFirstPart(name) && name !== REJECTS_FILE);
       if (foreign.length > 0) {
         throw new OutputError('ALB_RESUME_NO_JOB', `--resume: ${dir} has no ${MANIFEST_FILE} but holds ${foreign.slice(0, 3).join(', ')}; there is no job to resume (use --overwrite, or another --out)`, { option: '--resume', out: dir });
       }

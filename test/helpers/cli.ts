@@ -53,6 +53,18 @@ export function readOutput(out: string): Table {
   return tables.reduce((a, b) => a.concat(b));
 }
 
+/** A job's rows as comparable values: ids and embeddings of all parts, in order, whatever the part boundaries. */
+export function outputRows(out: string): { ids: string[]; embedding: Buffer } {
+  const t = readOutput(out);
+  const ids = t.getChild('id')!.toArray() as string[];
+  const col = t.getChild('embedding')!;
+  const chunks = col.data.map((d) => {
+    const values = d.children[0].values as Float32Array;
+    return Buffer.from(values.buffer, values.byteOffset + d.offset * d.type.listSize * 4, d.length * d.type.listSize * 4);
+  });
+  return { ids, embedding: Buffer.concat(chunks) };
+}
+
 export function readManifestJson(out: string): Record<string, any> {
   return JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
 }

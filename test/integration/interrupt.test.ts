@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Worker threads run compiled JavaScript, so the job runs from dist/ (npm test builds first).
 import { embedTask, runJob } from '../../dist/src/index.js';
-import { CLI, ROOT, cleanup, readManifestJson, readOutput, runCli, tempDir, tinyModel, writeCorpus } from '../helpers/cli.js';
+import { CLI, ROOT, cleanup, outputRows, readManifestJson, runCli, tempDir, tinyModel, writeCorpus } from '../helpers/cli.js';
 
 /**
  * A stop (SIGINT/SIGTERM, or the library's AbortSignal) keeps work: reading and sending end at
@@ -37,21 +37,9 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup(dir));
 
-/** The job's rows as bytes: ids and embeddings of all parts, in order. */
-function rowsOf(out: string): { ids: string[]; embedding: Buffer } {
-  const t = readOutput(out);
-  const ids = t.getChild('id')!.toArray() as string[];
-  const col = t.getChild('embedding')!;
-  const chunks = col.data.map((d) => {
-    const values = d.children[0].values as Float32Array;
-    return Buffer.from(values.buffer, values.byteOffset + d.offset * d.type.listSize * 4, d.length * d.type.listSize * 4);
-  });
-  return { ids, embedding: Buffer.concat(chunks) };
-}
-
 function expectSameRowsAsRef(out: string): void {
-  const got = rowsOf(out);
-  const want = rowsOf(ref);
+  const got = outputRows(out);
+  const want = outputRows(ref);
   expect(got.ids).toEqual(want.ids);
   expect(got.embedding.equals(want.embedding)).toBe(true);
   expect(readFileSync(join(out, 'rejects.jsonl')).equals(readFileSync(join(ref, 'rejects.jsonl')))).toBe(true);

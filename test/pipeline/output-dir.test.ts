@@ -225,6 +225,14 @@ describe('prepareOutputDir: --resume without a manifest', () => {
     expect(listing(out)).toEqual([]);
   });
 
+  it('takes part-00000 and rejects.jsonl without a manifest for a kill just before the first manifest: starts afresh', async () => {
+    // The committer appends the first part's rejects (fsynced) before it writes the first
+    // manifest; a kill -9 in between left this, and --resume refused it (ALB_RESUME_NO_JOB).
+    const out = dirWith({ 'part-00000.arrow': 'ARROW1', 'rejects.jsonl': '{"row":3}\n' });
+    await expect(prepareOutputDir(out, RESUME)).resolves.toBeNull();
+    expect(listing(out)).toEqual([]);
+  });
+
   it('counts any other part without a manifest as foreign (ALB_RESUME_NO_JOB), deleting nothing', async () => {
     const out = dirWith({ 'part-00000.arrow': 'ARROW1', 'part-00001.arrow': 'ARROW1' });
     const err = await refusal(out, RESUME);
