@@ -10,7 +10,8 @@ import { checkParquetFile } from '../../src/io/footer-check.js';
 import { ParquetFileWriter } from '../../src/io/parquet-file-writer.js';
 import { fixedSizeFloat32Data, fixedSizeListType, recordBatch } from '../../src/tasks/arrow-columns.js';
 import { cleanup, tempDir } from '../helpers/cli.js';
-import { duck, sqlPath } from '../helpers/duckdb.js';
+import { duck, duckdbForTests, sqlPath } from '../helpers/duckdb.js';
+import { decodedRows } from '../helpers/hyparquet-count.js';
 import { mulberry32, testSeed } from '../helpers/seeded-random.js';
 
 let dir: string;
@@ -36,8 +37,11 @@ async function writeRows(name: string, schema: Schema, rows: Record<string, unkn
   return path;
 }
 
+// DuckDB (test/interop) reads back what the writer wrote; without it those tests skip, and say so.
+const itDuck = it.skipIf(!duckdbForTests());
+
 describe('ParquetFileWriter', () => {
-  it('writes every column type the tasks write, nulls and empty lists included, as DuckDB reads them back', async () => {
+  itDuck('writes every column type the tasks write, nulls and empty lists included, as DuckDB reads them back', async () => {
     const prediction = new Struct([new Field('position', new Int32(), false), new Field('token', new Utf8(), false), new Field('score', new Float32(), false)]);
     const schema = new Schema(
       [
@@ -78,7 +82,7 @@ describe('ParquetFileWriter', () => {
     expect(await checkParquetFile(path)).toBeNull();
   });
 
-  it('seeded random nesting (lists of lists and structs, nulls at every level) reads back exactly', async () => {
+  itDuck('seeded random nesting (lists of lists and structs, nulls at every level) reads back exactly', async () => {
     const seed = testSeed();
     console.log(`parquet random nesting: ALBERT_TEST_SEED=${seed}`);
     const rnd = mulberry32(seed);
@@ -102,7 +106,7 @@ describe('ParquetFileWriter', () => {
     expect(got).toEqual(rows.map((r) => [r.ll, r.ls, r.b]));
   });
 
-  it('cuts a large nested column into pages, and a window into one row group', async () => {
+  itDuck('cuts a large nested column into pages, and a window into one row group', async () => {
     const H = 64;
     const schema = new Schema([new Field('id', new Int32(), false), new Field('token_embeddings', new List(item(fixedSizeListType(H))), false)]);
     const rows = 1500;
@@ -137,7 +141,7 @@ describe('ParquetFileWriter', () => {
     expect(await checkParquetFile(path)).toMatch(/footer length \(255\) does not fit its 20 bytes/);
     // With no row group (a shard whose rows were all rejected) it is still a valid file.
     const empty = await writeRows('empty.parquet', schema, [], []);
-    expect(await duck(`SELECT count(*) FROM read_parquet(${sqlPath(empty)})`)).toEqual([[0]]);
+    expect(await decodedRows(empty)).toBe(0);
   });
 
   it('says which column it cannot write', () => {
