@@ -11,8 +11,9 @@ import { commonMetadata, type OutputRow, type TaskContext, type TaskPlan } from 
 /**
  * `embed` with a pooled vector per row. Under `--long split` the graph pools each window
  * without normalizing; a document's vector is the token-weighted mean of its windows'
- * (see chunk-merge.ts), normalized after, so a long document's vector is what mean pooling
- * over all its windows' tokens gives, not an average of unit vectors. `--chunks` adds each
+ * (their element-wise maximum for `--pooling max`; see chunk-merge.ts), normalized after,
+ * so a long document's vector is what mean (or max) pooling over all its windows' tokens
+ * gives, not an average of unit vectors. `--chunks` adds each
  * window (its spans and its own vector, normalized like the document's) as a nested list,
  * so a part still holds one row per input row and covers a contiguous range of them.
  */
@@ -52,6 +53,7 @@ export function pooledPlan(ctx: TaskContext, o: ResolvedEmbedTaskOptions): TaskP
   );
   // Split: nothing was normalized in the graph or the worker.
   const normalizeHere = split && o.normalize;
+  const merge = o.pooling === 'max' ? 'max' : 'mean';
   return {
     head,
     schema,
@@ -63,7 +65,7 @@ export function pooledPlan(ctx: TaskContext, o: ResolvedEmbedTaskOptions): TaskP
       const nTokens = new Int32Array(n);
       const truncated = new Array<boolean>(n);
       rows.forEach((r, i) => {
-        rowValues(r, 'embedding', H, emb, i * H);
+        rowValues(r, 'embedding', H, emb, i * H, merge);
         nTokens[i] = documentTokens(r);
         truncated[i] = r.encoded.truncated;
       });

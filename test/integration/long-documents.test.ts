@@ -190,6 +190,22 @@ describe('embed --long split', () => {
     expect(split.schema.metadata.get('albert.long')).toBe('split');
   });
 
+  it("--pooling max: a document's vector is the element-wise maximum of its windows' (max pooling over every token seen)", async () => {
+    // The windows' mean was written for every pooling before: a mean of maxima is no max pooling.
+    const maxed = readOutput(await run(['embed', corpus, ...common(), '--long', 'split', '--chunks', '--no-normalize', '--pooling', 'max']));
+    for (const seq of LONG_ROWS) {
+      const row = rowOf(maxed, `r-${seq}`);
+      const chunks = [...maxed.getChild('chunks')!.get(row)!].map((c) => c!.embedding.toArray() as Float32Array);
+      expect(chunks.length).toBeGreaterThan(1);
+      const doc = Float32Array.from(maxed.getChild('embedding')!.get(row) as Iterable<number>);
+      const want = doc.map((_, h) => Math.max(...chunks.map((v) => v[h])));
+      expect(maxDiff(doc, want)).toBe(0);
+      // Not the mean of the windows' maxima (which it was), by far more than rounding.
+      const mean = doc.map((_, h) => chunks.reduce((a, v) => a + v[h], 0) / chunks.length);
+      expect(maxDiff(doc, mean)).toBeGreaterThan(1e-3);
+    }
+  });
+
   it('normalizes after averaging: the document vector is the unit vector of the un-normalized mean', async () => {
     const normalized = readOutput(await run(['embed', corpus, ...common(), '--long', 'split', '--chunks']));
     const unit = (v: Float32Array) => {
