@@ -19,25 +19,28 @@ import { InputErrorCode } from './read-errors.js';
 export async function openArrowFile(bytes: InputBytes): Promise<ColumnarFile> {
   const fh = fileOf(bytes, 'Arrow');
   let reader: AsyncRecordBatchFileReader;
+  const units: ColumnarUnit[] = [];
+  let firstRow = 0;
+  let columns: ColumnInfo[];
+  // Everything read from the file's own bytes is in here: a damaged footer or message is
+  // ALB_INPUT_UNREADABLE naming the file, not a stray RangeError.
   try {
     const r = await RecordBatchReader.from(fh);
     await r.open({ autoDestroy: false });
     if (!r.isFile()) throw new Error('it is not an Arrow IPC file (an IPC stream has no footer to read by batch)');
     reader = r as AsyncRecordBatchFileReader;
+    // The footer gives each batch's block but not its row count: that is in the batch's
+    // message header, read here (bodies are read only when the rows are).
+    for (let i = 0; i < reader.numRecordBatches; i++) {
+      const block = reader.footer!.getRecordBatch(i)!;
+      const rows = await batchRows(fh, Number(block.offset), block.metaDataLength, bytes.size ?? null);
+      units.push({ firstRow, rows, byteStart: Number(block.offset), byteEnd: Number(block.offset) + block.metaDataLength + Number(block.bodyLength) });
+      firstRow += rows;
+    }
+    columns = reader.schema.fields.map((f: Field): ColumnInfo => ({ name: f.name, ...kindOf(f.type) }));
   } catch (err) {
     throw new InputError(InputErrorCode.UNREADABLE, `cannot read input ${bytes.name} as an Arrow IPC file: ${(err as Error).message}`, { input: bytes.name }, { cause: err });
   }
-  const units: ColumnarUnit[] = [];
-  let firstRow = 0;
-  // The footer gives each batch's block but not its row count: that is in the batch's
-  // message header, read here (bodies are read only when the rows are).
-  for (let i = 0; i < reader.numRecordBatches; i++) {
-    const block = reader.footer!.getRecordBatch(i)!;
-    const rows = await batchRows(fh, Number(block.offset), block.metaDataLength, bytes.name);
-    units.push({ firstRow, rows, byteStart: Number(block.offset), byteEnd: Number(block.offset) + block.metaDataLength + Number(block.bodyLength) });
-    firstRow += rows;
-  }
-  const columns = reader.schema.fields.map((f: Field): ColumnInfo => ({ name: f.name, ...kindOf(f.type) }));
   return {
     units,
     rows: firstRow,
@@ -55,14 +58,20 @@ export async function openArrowFile(bytes: InputBytes): Promise<ColumnarFile> {
   };
 }
 
-/** Rows of the record batch whose message is at `offset`, from its header alone. */
-async function batchRows(fh: FileHandle, offset: number, metaDataLength: number, name: string): Promise<number> {
+/** Rows of the record batch whose message is at `offset`, from its header alone (errors are the caller's to word). */
+async function batchRows(fh: FileHandle, offset: number, metaDataLength: number, fileSize: number | null): Promise<number> {
+  if (metaDataLength < 8 || (fileSize !== null && offset + metaDataLength > fileSize)) {
+    throw new Error(`its footer gives a record batch ${metaDataLength} bytes of header at byte ${offset}, outside the file`);
+  }
   const buf = Buffer.alloc(metaDataLength);
-  await fh.read(buf, 0, metaDataLength, offset);
+  const { bytesRead } = await fh.read(buf, 0, metaDataLength, offset);
+  if (bytesRead !== metaDataLength) throw new Error(`the record batch header at byte ${offset} is cut short`);
   // An encapsulated message: 0xFFFFFFFF and its length (before format 0.15: the length alone), then the flatbuffer.
   const at = buf.readInt32LE(0) === -1 ? 8 : 4;
-  const message = Message.decode(buf.subarray(at, at + buf.readInt32LE(at - 4)));
-  if (!message.isRecordBatch()) throw new InputError(InputErrorCode.UNREADABLE, `cannot read input ${name} as an Arrow IPC file: its footer points at a message that is not a record batch (byte ${offset})`, { input: name });
+  const length = buf.readInt32LE(at - 4);
+  if (length <= 0 || at + length > metaDataLength) throw new Error(`the record batch header at byte ${offset} is damaged (length ${length})`);
+  const message = Message.decode(buf.subarray(at, at + length));
+  if (!message.isRecordBatch()) throw new Error(`its footer points at a message that is not a record batch (byte ${offset})`);
   return message.header().length;
 }
 

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type RowGroup, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.js';
 import { fileOf, type ColumnarFile, type ColumnInfo, type ColumnarUnit } from './columnar-file.js';
@@ -21,27 +21,21 @@ import { InputErrorCode } from './read-errors.js';
 export async function openParquetFile(bytes: InputBytes): Promise<ColumnarFile> {
   const buffer = asyncBuffer(fileOf(bytes, 'Parquet'), bytes.size ?? 0);
   let metadata: FileMetaData;
+  let columns: ColumnInfo[];
+  // The schema is decoded from the file's own bytes too: a damaged one is
+  // ALB_INPUT_UNREADABLE naming the file, not a stray exception.
   try {
     metadata = await parquetMetadataAsync(buffer);
+    columns = parquetSchema(metadata).children.map((c): ColumnInfo => ({ name: c.element.name, ...kindOf(c.element, c.children.length > 0) }));
   } catch (err) {
     throw new InputError(InputErrorCode.UNREADABLE, `cannot read input ${bytes.name} as Parquet: ${(err as Error).message}`, { input: bytes.name }, { cause: err });
   }
   let firstRow = 0;
   const units: ColumnarUnit[] = metadata.row_groups.map((g) => {
-    let byteStart = Number.POSITIVE_INFINITY;
-    let byteEnd = 0;
-    for (const c of g.columns) {
-      const m = c.meta_data;
-      if (!m) continue;
-      const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
-      byteStart = Math.min(byteStart, start);
-      byteEnd = Math.max(byteEnd, start + Number(m.total_compressed_size));
-    }
-    const unit = { firstRow, rows: Number(g.num_rows), byteStart: Number.isFinite(byteStart) ? byteStart : 0, byteEnd };
+    const unit = { firstRow, rows: Number(g.num_rows), ...rowGroupBytes(g) };
     firstRow += unit.rows;
     return unit;
   });
-  const columns = parquetSchema(metadata).children.map((c): ColumnInfo => ({ name: c.element.name, ...kindOf(c.element, c.children.length > 0) }));
   return {
     units,
     rows: firstRow,
@@ -60,6 +54,29 @@ export async function openParquetFile(bytes: InputBytes): Promise<ColumnarFile> 
         }).catch(reject);
       }),
   };
+}
+
+/**
+ * Where a row group's bytes lie: from the first page of its first column chunk to the end
+ * of its last. A `dictionary_page_offset` of 0 means none (some writers store 0 rather than
+ * leaving it out; byte 0 is the file's magic, never a page), as hyparquet reads it too.
+ *
+ * @example
+ * ```ts
+ * rowGroupBytes(metadata.row_groups[0]); // { byteStart: 4, byteEnd: 81234 }
+ * ```
+ */
+export function rowGroupBytes(g: Pick<RowGroup, 'columns'>): { byteStart: number; byteEnd: number } {
+  let byteStart = Number.POSITIVE_INFINITY;
+  let byteEnd = 0;
+  for (const c of g.columns) {
+    const m = c.meta_data;
+    if (!m) continue;
+    const start = Number(m.dictionary_page_offset || m.data_page_offset);
+    byteStart = Math.min(byteStart, start);
+    byteEnd = Math.max(byteEnd, start + Number(m.total_compressed_size));
+  }
+  return { byteStart: Number.isFinite(byteStart) ? byteStart : 0, byteEnd };
 }
 
 function kindOf(e: SchemaElement, group: boolean): Pick<ColumnInfo, 'kind' | 'type'> {

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Table, tableFromArrays, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32 } from 'apache-arrow';
+import { Table, tableFromArrays, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32, RecordBatchReader, type RecordBatchFileReader } from 'apache-arrow';
+import { rowGroupBytes } from '../../src/io/parquet-reader.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveReadOptions } from '../../src/io/read-source.js';
 import { planShards } from '../../src/shards/shard-plan.js';
@@ -102,6 +103,14 @@ describe.skipIf(!DUCKDB)('Parquet input', () => {
   });
 });
 
+describe('Parquet row group bytes', () => {
+  it('takes a dictionary_page_offset of 0 as none, as hyparquet does (some writers store 0)', () => {
+    const chunk = (dictionary: bigint | undefined, data: bigint, size: bigint) => ({ meta_data: { dictionary_page_offset: dictionary, data_page_offset: data, total_compressed_size: size } });
+    const group = { columns: [chunk(0n, 100n, 50n), chunk(undefined, 150n, 30n), chunk(180n, 200n, 40n)] } as unknown as Parameters<typeof rowGroupBytes>[0];
+    expect(rowGroupBytes(group)).toEqual({ byteStart: 100, byteEnd: 220 });
+  });
+});
+
 describe('Arrow input', () => {
   it('reads an Arrow IPC file batch by batch, dictionary-encoded strings included', async () => {
     const [first, ...rest] = [0, 1, 2].map((b) => {
@@ -122,6 +131,19 @@ describe('Arrow input', () => {
     const t = new Table({ text: vectorFromArray(['a b', 'c d', 'a b'], dict) });
     writeFileSync(feather, tableToIPC(t, 'file'));
     expect(rowsOf(await readAll({ input: feather })).map((r) => [r.id, r.text])).toEqual([['0', 'a b'], ['1', 'c d'], ['2', 'a b']]);
+  });
+
+  it('refuses a damaged record batch header with ALB_INPUT_UNREADABLE naming the file, not a stray exception', async () => {
+    const bytes = tableToIPC(tableFromArrays({ text: ['a', 'b'] }), 'file');
+    const block = RecordBatchReader.from(bytes).open();
+    expect(block.isFile()).toBe(true);
+    const at = Number((block as RecordBatchFileReader).footer!.getRecordBatch(0)!.offset);
+    const damaged = Buffer.from(bytes);
+    // The message's length, after its 0xFFFFFFFF continuation marker: now past the header.
+    damaged.writeInt32LE(0x7fffffff, at + 4);
+    const file = join(dir, 'damaged.arrow');
+    writeFileSync(file, damaged);
+    await expect(readAll({ input: file })).rejects.toMatchObject({ code: 'ALB_INPUT_UNREADABLE', message: expect.stringMatching(/damaged\.arrow" as an Arrow IPC file: the record batch header at byte \d+ is damaged/) });
   });
 
   it('refuses an IPC stream (no footer to read by batch)', async () => {
