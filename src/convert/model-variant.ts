@@ -79,22 +79,29 @@ export interface FoundVariant {
 
 /**
  * The variants of a model folder: each `variants/<name>/` holding a model.onnx and a
- * variant.json, sorted by name.
+ * variant.json, sorted by name. A folder whose variant.json cannot be read (damaged, or
+ * from a newer version) is handed to `broken` and left out; without `broken` it throws.
  *
+ * @throws ModelError `ALB_MODEL_CONFIG_INVALID` for an unreadable variant.json, without `broken`
  * @example
  * ```ts
  * listVariants('models/albert-mini').map((v) => v.variant.name); // ['int8', 'int8-fused']
  * ```
  */
-export function listVariants(modelDir: string): FoundVariant[] {
+export function listVariants(modelDir: string, broken?: (dir: string, err: Error) => void): FoundVariant[] {
   const root = join(modelDir, VARIANTS_DIR);
   if (!existsSync(root) || !statSync(root).isDirectory()) return [];
   const found: FoundVariant[] = [];
   for (const name of readdirSync(root).sort()) {
     const dir = join(root, name);
-    if (!statSync(dir).isDirectory() || !existsSync(join(dir, 'model.onnx'))) continue;
-    const variant = readModelVariant(dir);
-    if (variant) found.push({ dir, variant });
+    try {
+      if (!statSync(dir).isDirectory() || !existsSync(join(dir, 'model.onnx'))) continue;
+      const variant = readModelVariant(dir);
+      if (variant) found.push({ dir, variant });
+    } catch (err) {
+      if (!broken) throw err;
+      broken(dir, err as Error);
+    }
   }
   return found;
 }

@@ -12,7 +12,7 @@ import { longFingerprint, longPolicy, type LongPolicy } from './long-options.js'
 import { splitTaskOptions } from './task-options.js';
 import { InferencePool } from './worker-pool.js';
 import { chooseVariant } from './choose-variant.js';
-import { providerOf } from '../workers/execution-providers.js';
+import { providerOf, type DeviceChoice, type ExecutionProvider } from '../workers/execution-providers.js';
 
 /** Everything a run needs once: options, model, tokenizer, worker pool and the task's plan. */
 export interface JobContext {
@@ -56,7 +56,7 @@ export async function openJobContext<O>(
   }
   await resolved?.(job);
   const folder = job.model ?? bundledModel(task.defaultModel);
-  const chosen = await chooseVariant(folder, job.variant, providerOf(job.device));
+  const chosen = await chooseVariant(folder, job.variant, variantProvider(job.device));
   if (chosen.note && !job.quiet) job.log.write(`albert: ${chosen.note}\n`);
   const model = await loadModel(chosen.dir, job.model === null ? task.name : null);
   const tokenizer = makeTokenizer(model, job.maxLength);
@@ -144,4 +144,16 @@ async function checkHeadModule(task: string, module: string): Promise<void> {
 
 export function inputIdentity(input: ResolvedJobOptions['input']): string {
   return typeof input === 'string' && input !== '-' ? resolve(input) : '<stream>';
+}
+
+/**
+ * Whose variant preferences the choice follows. With --device auto the variant is chosen
+ * before we know whether CUDA loads, so the provider's default only suggests: picking
+ * CUDA's fp16 variant and then falling back to the CPU would run fp16 there, slower and
+ * less exact than the fp32 model, under a manifest saying the device chose it.
+ */
+function variantProvider(device: DeviceChoice): ExecutionProvider {
+  const ep = providerOf(device);
+  if (!device.fallbackToCpu || ep.variants.byDefault !== 'pick') return ep;
+  return { ...ep, variants: { ...ep.variants, byDefault: 'suggest' } };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseVariant } from '../../src/pipeline/choose-variant.js';
@@ -68,6 +68,36 @@ describe('--variant', () => {
     const bad = await runCli(['embed', texts, '--out', join(dir, 'bad'), '--model', model, '--variant', 'fp16']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/ALB_VARIANT_NOT_FOUND: --variant fp16: .* has no variant "fp16" \(it has fp32-fused, int8\)/);
+  });
+
+  it('--device auto only suggests CUDA\'s variant: it is chosen before we know whether CUDA loads', async () => {
+    // It picked fp32-fused (CUDA's preference) here, then ran it on the CPU after the
+    // fallback, with a manifest saying the device chose it.
+    const { out, stderr } = await embed(['--device', 'auto']);
+    expect(stderr).toMatch(/\(fp32-fused\) passed its accuracy check .*: --variant auto runs it/);
+    const m = readManifestJson(out);
+    expect(m.model.name).toBe('albert-tiny');
+    expect(m.model.variant).toBeNull();
+  });
+
+  it('a damaged variant folder is left out and said, not a failure of every job on the model', async () => {
+    // One unreadable variant.json stopped every job on the model with ALB_MODEL_CONFIG_INVALID.
+    const junk = join(model, 'variants', 'junk');
+    mkdirSync(junk);
+    try {
+      writeFileSync(join(junk, 'model.onnx'), 'not a model');
+      writeFileSync(join(junk, 'variant.json'), '{"format": "albert-model-variant/9"}');
+      const { out, stderr } = await embed([]);
+      expect(stderr).toMatch(/variants\/junk left out: .*variant\.json: not an albert-model-variant\/1 record/);
+      expect(stderr).toMatch(/\(fp32-fused\) passed its accuracy check/);
+      expect(readManifestJson(out).model.name).toBe('albert-tiny');
+      // Asked for by name, it is still an error, and the one it is.
+      const named = await runCli(['embed', texts, '--out', join(dir, 'junk-named'), '--model', model, '--variant', 'junk']);
+      expect(named.code).toBe(1);
+      expect(named.stderr).toMatch(/ALB_MODEL_CONFIG_INVALID: .*junk\/variant\.json/);
+    } finally {
+      rmSync(junk, { recursive: true });
+    }
   });
 
   it('CUDA picks its preferred checked variant without being asked; a variant of a replaced model is stale', async () => {
