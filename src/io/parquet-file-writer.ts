@@ -78,7 +78,9 @@ export class ParquetFileWriter implements PartWriter {
       const column = batch.data.children[leaf.field];
       const chunk: ChunkMeta = { leaf, offset: this.bytes, bytes: 0, slots: 0 };
       const nested = leaf.maxRep > 0;
-      let step = nested ? 64 : FLAT_PAGE_ROWS;
+      // A nested row's size is unknown until shredded (a token_embeddings row of 512 tokens
+      // at H=768 is 393K slots), so the first page is one row and the rest are sized from it.
+      let step = nested ? 1 : FLAT_PAGE_ROWS;
       for (let start = 0; start < rows; ) {
         const end = Math.min(rows, start + step);
         const s = shred(column, leaf, start, end);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Bool, DateDay, Field, FixedSizeList, Float32, Float64, Int32, Int64, Int8, List, Schema, Struct, Uint32, Utf8, vectorFromArray,
@@ -9,7 +9,7 @@ import { OUTPUT_FORMATS } from '../../src/io/output-formats.js';
 import { checkParquetFile } from '../../src/io/footer-check.js';
 import { ParquetFileWriter } from '../../src/io/parquet-file-writer.js';
 import { fixedSizeFloat32Data, fixedSizeListType, recordBatch } from '../../src/tasks/arrow-columns.js';
-import { cleanup, tempDir } from '../helpers/cli.js';
+import { ROOT, cleanup, tempDir } from '../helpers/cli.js';
 import { duck, duckdbForTests, sqlPath } from '../helpers/duckdb.js';
 import { decodedRows } from '../helpers/hyparquet-count.js';
 import { mulberry32, testSeed } from '../helpers/seeded-random.js';
@@ -129,6 +129,35 @@ describe('ParquetFileWriter', () => {
     const at = (k: number) => (k % 1000) / 8;
     expect(check).toEqual([0, 777, 1499].map((i) => [i, counts[i], at(offsets[i] * H), at(offsets[i + 1] * H - 1)]));
   });
+
+  it.skipIf(!existsSync('/proc/self/status'))('shreds a window of base-size token embeddings page by page, never the 64 first rows at once', async () => {
+    // The first page of a nested column was 64 rows whatever their size: 64 rows of 512
+    // tokens at H=768 are 25 M slots, ~350 MB of levels and indexes at once.
+    const script = `
+      import { Field, Int32, List, Schema, makeData, vectorFromArray } from 'apache-arrow';
+      import { ParquetFileWriter } from './dist/src/io/parquet-file-writer.js';
+      import { fixedSizeFloat32Data, fixedSizeListType, recordBatch } from './dist/src/tasks/arrow-columns.js';
+      import { readFileSync } from 'node:fs';
+      const hwm = () => Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+      const rows = 64, T = 512, H = 768;
+      const schema = new Schema([new Field('id', new Int32(), false), new Field('token_embeddings', new List(new Field('item', fixedSizeListType(H), false)), false)]);
+      const floats = new Float32Array(rows * T * H).fill(0.5);
+      const offsets = Int32Array.from({ length: rows + 1 }, (_, i) => i * T);
+      const tokens = makeData({ type: schema.fields[1].type, length: rows, valueOffsets: offsets, child: fixedSizeFloat32Data(floats, H) });
+      const batch = recordBatch(schema, [vectorFromArray(Array.from({ length: rows }, (_, i) => i), new Int32()).data[0], tokens], rows);
+      const w = await ParquetFileWriter.create(process.argv.at(-1), schema);
+      const before = hwm();
+      await w.write(batch);
+      await w.commit();
+      console.log(JSON.stringify({ before, after: hwm() }));
+    `;
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, join(dir, 'base-tokens.parquet')], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const { before, after } = JSON.parse(out) as { before: number; after: number };
+    console.log(`peak RSS while writing 64 x 512 x 768 token embeddings: +${(after - before).toFixed(0)} MB over ${before.toFixed(0)} MB`);
+    expect(after - before).toBeLessThan(80);
+    expect(await decodedRows(join(dir, 'base-tokens.parquet'))).toBe(64);
+  }, 120_000);
 
   it('checks a committed part by its footer', async () => {
     const schema = new Schema([new Field('id', new Utf8(), false)]);
