@@ -1,12 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import { Table, tableFromArrays, tableToIPC, vectorFromArray, Utf8, Dictionary, Int32, RecordBatchReader, type RecordBatchFileReader } from 'apache-arrow';
 import { rowGroupBytes } from '../../src/io/parquet-reader.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveReadOptions } from '../../src/io/read-source.js';
 import { planShards } from '../../src/shards/shard-plan.js';
-import { cleanup, tempDir } from '../helpers/cli.js';
+import { CLI, cleanup, tempDir } from '../helpers/cli.js';
 import { duck, duckdbForTests, sqlPath } from '../helpers/duckdb.js';
 import { readAll, outline, rowsOf, rejectsOf } from '../helpers/io-files.js';
 
@@ -145,6 +146,17 @@ describe('Arrow input', () => {
     writeFileSync(file, damaged);
     await expect(readAll({ input: file })).rejects.toMatchObject({ code: 'ALB_INPUT_UNREADABLE', message: expect.stringMatching(/damaged\.arrow" as an Arrow IPC file: the record batch header at byte \d+ is damaged/) });
   });
+
+  it('a folder of 300 Arrow files is read with 200 file descriptors (footers one file at a time)', async () => {
+    // Every file's footer was read at once: EMFILE on f0181.arrow under this limit.
+    const folder = join(dir, 'three-hundred');
+    mkdirSync(folder);
+    for (let i = 0; i < 300; i++) writeFileSync(join(folder, `f${String(i).padStart(4, '0')}.arrow`), tableToIPC(tableFromArrays({ id: [`r${i}`], text: [`text ${i}`] }), 'file'));
+    const r = spawnSync('sh', ['-c', 'ulimit -n 200 && exec "$0" "$@"', process.execPath, CLI, 'tokenize', folder], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    expect(lines.map((l) => l.id)).toEqual(Array.from({ length: 300 }, (_, i) => `r${i}`));
+  }, 120_000);
 
   it('refuses an IPC stream (no footer to read by batch)', async () => {
     const file = join(dir, 'stream.arrow');
