@@ -1,6 +1,6 @@
 import { AlbertError, InputError, optionError } from '../errors.js';
 import { READ_OPTION_KEYS } from '../io/read-options.js';
-import { readSource, type ReadOptions } from '../io/read-source.js';
+import { expandInput, readSource, resolveReadSource, type ReadOptions } from '../io/read-source.js';
 import { splitKeys } from '../options.js';
 import { isSourceReject } from '../io/row.js';
 import type { RejectRecord } from './reject.js';
@@ -45,6 +45,12 @@ export async function readLabels(o: LabelReadOptions): Promise<LabelledInput> {
   const { textBColumn: _b, ...read } = readKeys as ReadOptions;
   const textColumn = read.textColumn ?? 'text';
   if (o.labelColumn === textColumn) throw optionError('--label-column', o.labelColumn, `a column other than the text column (--text-column ${textColumn})`);
+  // The text reader ignores column names (each line is the text), so reading "the label
+  // column" of a .txt would make each line its own label: refuse it instead.
+  const format = read.format ?? expandInput(o.input, null)?.format ?? resolveReadSource({ input: o.input }).format;
+  if (format === 'text') {
+    throw new InputError('ALB_INPUT_MISSING_COLUMN', `input ${JSON.stringify(o.input)} is plain text (${read.format ? '--format text' : 'from its extension'}): one text per line and no columns, so no label column ${JSON.stringify(o.labelColumn)} (--label-column); give the labels in a CSV, TSV, JSONL, Parquet or Arrow input with a label column`, { option: '--label-column', column: o.labelColumn, format, input: o.input });
+  }
   const source = readSource({ ...read, input: o.input, textColumn: o.labelColumn, keepEmpty: true });
   const bySeq = new Map<number, string[]>();
   const rejects: RejectRecord[] = [];
@@ -72,8 +78,9 @@ export async function readLabels(o: LabelReadOptions): Promise<LabelledInput> {
     }
   } catch (err) {
     // The readers name --text-column, the option they read the column for; here it is --label-column.
-    if (err instanceof AlbertError && err.code === 'ALB_INPUT_MISSING_COLUMN' && err.message.includes('(--text-column)')) {
-      throw new InputError('ALB_INPUT_MISSING_COLUMN', err.message.replace('(--text-column)', '(--label-column)'), { ...err.details, option: '--label-column' }, { cause: err });
+    if (err instanceof AlbertError && (err.code === 'ALB_INPUT_MISSING_COLUMN' || err.code === 'ALB_INPUT_COLUMN_TYPE') && err.message.includes('(--text-column)')) {
+      const hint = err.code === 'ALB_INPUT_COLUMN_TYPE' ? '; labels are read as text: store the column as strings (class names, e.g. "0", "1")' : '';
+      throw new InputError(err.code, `${err.message.replace('(--text-column)', '(--label-column)')}${hint}`, { ...err.details, option: '--label-column' }, { cause: err });
     }
     throw err;
   }

@@ -6,6 +6,7 @@ import { albertTokenizerOptionsFromConfig, buildAlbertTokenizerJson } from '../m
 import { readModelFiles, type ModelFiles } from '../io/model-files.js';
 import { packageInfo } from '../io/package-root.js';
 import { ModelError, optionError } from '../errors.js';
+import { headMaxLength } from './training-report.js';
 
 export interface LoadedModel {
   files: ModelFiles;
@@ -39,12 +40,13 @@ export async function loadModel(dir: string, bundledFor: string | null = null): 
 }
 
 /**
- * The tokenizer for a run: `--max-length`, or the model's maximum. `truncate: false` (for
- * `albert tokenize` without --max-length) shows whole rows, as spm_encode does.
+ * The tokenizer for a run: `--max-length`, else the max length a trained head's folder
+ * records (what `albert train-head` embedded with), else the model's maximum. `truncate:
+ * false` (for `albert tokenize` without --max-length) shows whole rows, as spm_encode does.
  */
 export function makeTokenizer(model: LoadedModel, maxLength: number | null, truncate = true): AlbertTokenizer {
   if (!truncate && maxLength === null) return AlbertTokenizer.fromJson(model.tokenizerJson, null, tokenizerSource(model));
-  const max = maxLength ?? model.config.maxPositionEmbeddings;
+  const max = maxLength ?? headMaxLength(model.files.config, join(model.files.dir, 'config.json'), model.config.maxPositionEmbeddings) ?? model.config.maxPositionEmbeddings;
   if (max > model.config.maxPositionEmbeddings) {
     throw optionError('--max-length', max, `at most the model's max_position_embeddings (${model.config.maxPositionEmbeddings})`);
   }

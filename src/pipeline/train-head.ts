@@ -5,10 +5,11 @@ import { writeModelFolder, type FolderFile } from '../convert/write-model-folder
 import { InputError, OutputError } from '../errors.js';
 import { readModelFiles } from '../io/model-files.js';
 import { embedTask } from '../tasks/embed-task.js';
-import { fitHead, type FitResult } from '../train/fit-head.js';
+import { fitHead, type FitResult, type FitSettings } from '../train/fit-head.js';
 import { appendHead } from '../train/head-graph.js';
 import type { Targets } from '../train/losses.js';
 import { readJobRows } from './job-output.js';
+import { readManifest } from './manifest.js';
 import { readLabels } from './labelled-input.js';
 import { bundledModel } from './load-model.js';
 import type { RejectRecord } from './reject.js';
@@ -56,12 +57,16 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
 
   const embedDir = o.embeddings ?? join(dirname(resolve(o.out)), `.${basename(resolve(o.out))}.embeddings-${process.pid}`);
   let embedded;
+  let maxLength: number;
   try {
     if (o.embeddings === null) await rm(embedDir, { recursive: true, force: true });
     const reuse = o.embeddings !== null && existsSync(join(embedDir, 'manifest.json'));
     const summary = await runJob(embedTask, { ...o.job, model: baseDir, input: o.input, out: embedDir, pooling: o.pooling, normalize: o.normalize, ...(reuse ? { resume: true } : {}) });
     say(summaryLine(summary));
     embedded = await readJobRows(embedDir);
+    // The max length the rows were cut at (--max-length, else the base model's), as the job
+    // ran it: the folder records it, so that a job on the folder cuts rows the same way.
+    maxLength = (await readManifest(embedDir))!.fingerprint.max_length as number;
   } finally {
     if (o.embeddings === null) await rm(embedDir, { recursive: true, force: true });
   }
@@ -91,14 +96,15 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     say(`train-head: ${done}/${total} fits (${done < total ? 'cross-validation' : 'final fit on all rows'})`);
   });
   const tFit = performance.now();
+  checkFinalFit(fit, o.fit, used.length, (line) => log.write(`${line}\n`));
 
   const modelBytes = appendHead(new Uint8Array(await readFile(base.onnxPath)), fit.head, { pooling: o.pooling, normalize: o.normalize }, base.onnxPath);
   const report = trainingReport({
-    o, base, names, fit, targets, rowsRead: labels.rows, used: used.length, rejects, modelBytes,
+    o, base, names, fit, targets, rowsRead: labels.rows, used: used.length, rejects, modelBytes, maxLength,
     timings: { labels: (tLabels - t0) / 1000, embedding: (tEmbed - tLabels) / 1000, fit: (tFit - tEmbed) / 1000, total: (performance.now() - t0) / 1000 },
   });
   const files: FolderFile[] = [
-    { name: 'config.json', data: `${JSON.stringify(headConfig(base, names, o, fit), null, 2)}\n` },
+    { name: 'config.json', data: `${JSON.stringify(headConfig(base, names, o, fit, maxLength), null, 2)}\n` },
     ...(await tokenizerFiles(base.dir)),
     { name: 'training-report.json', data: `${JSON.stringify(report, null, 2)}\n` },
     { name: 'training-rejects.jsonl', data: rejects.map((r) => `${JSON.stringify(r)}\n`).join('') },
@@ -109,6 +115,23 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const cv = report.cross_validation.chosen;
   say(`train-head: wrote ${o.out} · ${used.length} rows · L2 ${fit.l2} · CV ${o.multiLabel ? 'subset accuracy' : 'accuracy'} ${cv.accuracy.mean.toFixed(3)} ± ${cv.accuracy.std.toFixed(3)}, macro-F1 ${cv.macro_f1.mean.toFixed(3)} · ${report.timings_s.total.toFixed(1)}s (embedding ${report.timings_s.embedding.toFixed(1)}s, fit ${report.timings_s.fit.toFixed(1)}s)`);
   return { out: o.out, report, fit };
+}
+
+/**
+ * The final fit's stop reason, told rather than ignored: a line-search stop is a warning
+ * (the head may be under-fitted), and at iteration 0 an error, since the head would be its
+ * initial weights, written as if trained. Warnings go to the log even with --quiet, as the
+ * thread warning does: they are about the model written, not progress.
+ */
+export function checkFinalFit(fit: Pick<FitResult, 'stopReason' | 'iterations' | 'l2'>, s: Pick<FitSettings, 'patience' | 'maxIterations'>, rows: number, warn: (line: string) => void): void {
+  if (fit.stopReason === 'line-search' && fit.iterations === 0) {
+    throw new InputError('ALB_TRAIN_DATA_INVALID', `cannot train a head: the final fit on all ${rows} rows took no step (L-BFGS line search failed at iteration 0, at L2 ${fit.l2}), so the head would be its initial weights; check that the base model gives finite embeddings of these rows (albert embed with the same --model, or --variant none), or pass another --l2 (got ${fit.l2})`, { option: '--l2', got: fit.l2, stop_reason: fit.stopReason, iterations: fit.iterations });
+  }
+  if (fit.stopReason === 'line-search') {
+    warn(`train-head: warning: the final fit stopped after ${fit.iterations} iteration${fit.iterations === 1 ? '' : 's'} because no step lowered the loss (L-BFGS line search failed, L2 ${fit.l2}); the head may be under-fitted: compare train_loss and the CV figures in training-report.json, or try another --l2`);
+  } else if (fit.stopReason === 'max-iterations' && s.patience === 0) {
+    warn(`train-head: warning: the final fit did not converge within --max-iterations ${s.maxIterations} (--patience 0 runs every fit to convergence); raise --max-iterations, or use early stopping (--patience)`);
+  }
 }
 
 /** A model folder is written whole; one that exists with files is replaced only with --overwrite. */

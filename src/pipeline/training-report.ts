@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ModelFiles } from '../io/model-files.js';
 import { packageInfo } from '../io/package-root.js';
+import { ModelError } from '../errors.js';
 import type { CvFigures, FitResult } from '../train/fit-head.js';
-import type { Targets } from '../train/losses.js';
+import { balancedClassWeights, type Targets } from '../train/losses.js';
 import type { RejectRecord } from './reject.js';
 import type { ResolvedTrainHeadOptions } from './train-head-options.js';
 
@@ -27,7 +28,8 @@ export interface TrainingReport {
   rows: { read: number; used: number; not_used: number; not_used_by_code: Record<string, number> };
   /** Training rows per class (per label, multi-label: rows carrying it). */
   classes: Array<{ label: string; rows: number; weight?: number }>;
-  head: { type: 'logistic-regression' | 'mlp'; hidden: number; activation: 'softmax' | 'sigmoid'; pooling: string; normalize: boolean; standardized: true; parameters: number };
+  /** `max_length`: the tokens per row the embeddings were made with; a job on the folder defaults to it. */
+  head: { type: 'logistic-regression' | 'mlp'; hidden: number; activation: 'softmax' | 'sigmoid'; pooling: string; normalize: boolean; max_length: number; standardized: true; parameters: number };
   hyper_parameters: { l2: number; l2_grid: number[]; folds: number; balance: boolean; seed: number; max_iterations: number; patience: number; final_iterations: number };
   cross_validation: {
     /** What picks the L2: the lowest mean held-out loss. */
@@ -38,6 +40,8 @@ export interface TrainingReport {
     by_l2: CvRow[];
   };
   train_loss: number;
+  /** Why the optimizer stopped the final fit on all rows (see FitResult.stopReason). */
+  final_stop_reason: FitResult['stopReason'];
   timings_s: { labels: number; embedding: number; fit: number; total: number };
 }
 
@@ -60,6 +64,8 @@ export interface ReportInput {
   used: number;
   rejects: readonly RejectRecord[];
   modelBytes: Uint8Array;
+  /** Max length (tokens) of the embedding job, as its manifest records it. */
+  maxLength: number;
   timings: TrainingReport['timings_s'];
 }
 
@@ -71,7 +77,8 @@ export function trainingReport(r: ReportInput): TrainingReport {
   else r.targets.y.forEach((v, i) => { if (v) counts[i % k]++; });
   const byCode: Record<string, number> = {};
   for (const rej of r.rejects) byCode[rej.code] = (byCode[rej.code] ?? 0) + 1;
-  const balancedWeight = (c: number) => (r.targets.kind === 'single' ? r.used / (k * counts[c]) : (r.used - counts[c]) / Math.max(counts[c], 1));
+  // The weights the final fit used, from the same function, so the report cannot disagree with the loss.
+  const weights = o.fit.balance ? balancedClassWeights(r.targets, k) : null;
   return {
     format: TRAINING_REPORT_FORMAT,
     tool: { name: 'albert-pipeline', version: packageInfo().version },
@@ -80,8 +87,8 @@ export function trainingReport(r: ReportInput): TrainingReport {
     model_sha256: createHash('sha256').update(r.modelBytes).digest('hex'),
     input: { path: o.input, label_column: o.labelColumn, multi_label: o.multiLabel, label_separator: o.separator },
     rows: { read: r.rowsRead, used: r.used, not_used: r.rejects.length, not_used_by_code: byCode },
-    classes: names.map((label, c) => ({ label, rows: counts[c], ...(o.fit.balance ? { weight: round(balancedWeight(c)) } : {}) })),
-    head: { ...headDescription(o, fit), parameters: fit.head.params.length },
+    classes: names.map((label, c) => ({ label, rows: counts[c], ...(weights ? { weight: round(weights[c]) } : {}) })),
+    head: { ...headDescription(o, fit, r.maxLength), parameters: fit.head.params.length },
     hyper_parameters: {
       l2: fit.l2, l2_grid: [...o.fit.l2], folds: o.fit.folds, balance: o.fit.balance, seed: o.fit.seed,
       max_iterations: o.fit.maxIterations, patience: o.fit.patience, final_iterations: fit.iterations,
@@ -93,17 +100,19 @@ export function trainingReport(r: ReportInput): TrainingReport {
       by_l2: fit.cv.map(cvRow),
     },
     train_loss: round(fit.trainLoss),
+    final_stop_reason: fit.stopReason,
     timings_s: Object.fromEntries(Object.entries(r.timings).map(([key, v]) => [key, round(v, 3)])) as TrainingReport['timings_s'],
   };
 }
 
-function headDescription(o: ResolvedTrainHeadOptions, fit: FitResult) {
+function headDescription(o: ResolvedTrainHeadOptions, fit: FitResult, maxLength: number) {
   return {
     type: fit.head.shape.hidden > 0 ? 'mlp' as const : 'logistic-regression' as const,
     hidden: fit.head.shape.hidden,
     activation: fit.head.activation,
     pooling: o.pooling,
     normalize: o.normalize,
+    max_length: maxLength,
     standardized: true as const,
   };
 }
@@ -112,7 +121,7 @@ function headDescription(o: ResolvedTrainHeadOptions, fit: FitResult) {
  * The classifier's config.json: the base model's, as a sequence classifier with the
  * trained labels, and what the head is (so `albert inspect` and a reader can tell).
  */
-export function headConfig(base: ModelFiles, names: readonly string[], o: ResolvedTrainHeadOptions, fit: FitResult): Record<string, unknown> {
+export function headConfig(base: ModelFiles, names: readonly string[], o: ResolvedTrainHeadOptions, fit: FitResult, maxLength: number): Record<string, unknown> {
   return {
     ...(base.config as Record<string, unknown>),
     architectures: ['AlbertForSequenceClassification'],
@@ -121,10 +130,26 @@ export function headConfig(base: ModelFiles, names: readonly string[], o: Resolv
     problem_type: o.multiLabel ? 'multi_label_classification' : 'single_label_classification',
     albert_pipeline_head: {
       trained_by: 'albert train-head',
-      ...headDescription(o, fit),
+      ...headDescription(o, fit, maxLength),
       base_model: base.name,
       base_model_sha256: base.onnxSha256,
       ...(o.multiLabel ? { label_separator: o.separator } : {}),
     },
   };
+}
+
+/**
+ * The max length a trained head's config.json records (`albert_pipeline_head.max_length`),
+ * or null for a folder without one (not a trained head, or one trained before it was
+ * recorded). A job on the folder defaults to it: the head was fitted on embeddings of rows
+ * cut there, and rows cut elsewhere give it features it never saw.
+ */
+export function headMaxLength(config: unknown, path: string, maxPositions: number): number | null {
+  const head = (config as { albert_pipeline_head?: unknown } | null)?.albert_pipeline_head;
+  if (typeof head !== 'object' || head === null || !('max_length' in head)) return null;
+  const v = (head as { max_length: unknown }).max_length;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 2 || v > maxPositions) {
+    throw new ModelError('ALB_MODEL_CONFIG_INVALID', `${path}: albert_pipeline_head.max_length must be an integer from 2 to max_position_embeddings (${maxPositions}), got ${JSON.stringify(v)}; fix it, or pass --max-length`, { path, key: 'albert_pipeline_head.max_length', got: v });
+  }
+  return v;
 }

@@ -4,8 +4,8 @@
  * iterations the folds needed. Pure: typed arrays in, parameters and figures out.
  */
 import { backward, forward, headLayout, headWork, initialParams, type HeadShape } from './head-model.js';
-import { lbfgs } from './lbfgs.js';
-import { balancedPositiveWeights, balancedRowWeights, lossOnLogits, type LossWeights, type Targets } from './losses.js';
+import { lbfgs, type LbfgsResult } from './lbfgs.js';
+import { balancedClassWeights, lossOnLogits, type LossWeights, type Targets } from './losses.js';
 import { plainFolds, splitFold, stratifiedFolds } from './folds.js';
 import { meanStd, multiLabelMetrics, singleLabelMetrics } from './metrics.js';
 import { mulberry32 } from './random.js';
@@ -53,6 +53,12 @@ export interface FitResult {
   chosen: CvFigures;
   /** Loss of the final fit on all rows (penalty included). */
   trainLoss: number;
+  /**
+   * Why L-BFGS stopped the final fit. `max-iterations` is the usual end with early
+   * stopping (it runs the folds' median best iteration count); `line-search` means no step
+   * lowered the loss, so the head may be far from fitted (at iteration 0: not fitted at all).
+   */
+  stopReason: LbfgsResult['reason'];
 }
 
 const penalty = (shape: HeadShape, l2: number) => {
@@ -87,18 +93,8 @@ function subset(data: HeadTrainingData, rows: Int32Array, std: Standardizer, wei
 
 /** Weights for `targets`; --balance computes class frequencies on `from` (the training rows). */
 function lossWeights(from: Targets, targets: Targets, k: number, balance: boolean): LossWeights {
-  if (targets.kind === 'multi') {
-    const n = (from as Extract<Targets, { kind: 'multi' }>).y.length / k;
-    return { kind: 'multi', positive: balance ? balancedPositiveWeights((from as Extract<Targets, { kind: 'multi' }>).y, n, k) : new Float64Array(k).fill(1) };
-  }
-  if (!balance) return { kind: 'single', row: new Float64Array(targets.y.length).fill(1) };
-  const fromY = (from as Extract<Targets, { kind: 'single' }>).y;
-  const perClass = new Float64Array(k);
-  const counts = new Float64Array(k);
-  for (const c of fromY) counts[c]++;
-  const w = balancedRowWeights(fromY, k);
-  fromY.forEach((c, i) => (perClass[c] = w[i]));
-  for (let c = 0; c < k; c++) if (counts[c] === 0) perClass[c] = 1;
+  const perClass = balance ? balancedClassWeights(from, k) : new Float64Array(k).fill(1);
+  if (targets.kind === 'multi') return { kind: 'multi', positive: perClass };
   return { kind: 'single', row: Float64Array.from(targets.y, (c) => perClass[c]) };
 }
 
@@ -131,7 +127,7 @@ function fit(shape: HeadShape, train: Split, l2: number, init: Float64Array, max
       }
       : undefined,
   });
-  return val ? { p: best.p, iterations: best.iter, loss: best.loss } : { p: r.x, iterations: r.iterations, loss: r.loss };
+  return val ? { p: best.p, iterations: best.iter, loss: best.loss, reason: r.reason } : { p: r.x, iterations: r.iterations, loss: r.loss, reason: r.reason };
 }
 
 /** Progress of a fit: fits done of all the cross-validation needs, plus the final one. */
@@ -201,5 +197,6 @@ export function fitHead(data: HeadTrainingData, s: FitSettings, onProgress: FitP
     cv,
     chosen,
     trainLoss: final.loss,
+    stopReason: final.reason,
   };
 }

@@ -89,3 +89,17 @@ export function balancedPositiveWeights(y: Uint8Array, n: number, k: number): Fl
   for (let i = 0; i < n * k; i++) if (y[i]) pos[i % k]++;
   return pos.map((p) => (p > 0 ? (n - p) / p : 1));
 }
+
+/**
+ * `--balance` weights per class (per label, multi-label): the weight a row of class c gets
+ * from {@link balancedRowWeights}, or label c's positive weight from
+ * {@link balancedPositiveWeights}. A class without rows gets 1: it weighs nothing in the
+ * loss, and the report shows the weight the fit used rather than a made-up one.
+ */
+export function balancedClassWeights(t: Targets, k: number): Float64Array {
+  if (t.kind === 'multi') return balancedPositiveWeights(t.y, t.y.length / k, k);
+  const perClass = new Float64Array(k).fill(1);
+  const w = balancedRowWeights(t.y, k);
+  t.y.forEach((c, i) => (perClass[c] = w[i]));
+  return perClass;
+}

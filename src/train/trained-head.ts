@@ -2,6 +2,7 @@
  * A fitted head as the model folder holds it: standardization, float32 parameters, and
  * the activation. {@link predictHead} is the TypeScript twin of the ONNX graph's head.
  */
+import { softmaxInto } from '../model/activations.js';
 import { forward, headWork, type HeadShape } from './head-model.js';
 import { sigmoid } from './losses.js';
 import type { Standardizer } from './standardize.js';
@@ -22,13 +23,8 @@ export function probabilities(shape: HeadShape, activation: HeadActivation, para
   const logits = forward(shape, params, x, headWork(shape, n));
   const k = shape.k;
   if (activation === 'sigmoid') return logits.map(sigmoid);
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, logits[i * k + c]);
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += (logits[i * k + c] = Math.exp(logits[i * k + c] - max));
-    for (let c = 0; c < k; c++) logits[i * k + c] /= sum;
-  }
+  // In place, row by row: softmaxInto reads each logit before it writes that same slot.
+  for (let i = 0; i < n; i++) softmaxInto(logits, i * k, k, logits, i * k);
   return logits;
 }
 

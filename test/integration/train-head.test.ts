@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // Worker threads run compiled JavaScript, so jobs run from dist/ (npm test builds first).
@@ -43,6 +43,11 @@ describe('albert train-head', () => {
     expect(report.cross_validation.chosen.accuracy.mean).toBeGreaterThan(0.5); // 5 classes: chance is 0.2
     expect(report.cross_validation.chosen.accuracy.std).toBeGreaterThanOrEqual(0);
     expect(report.timings_s.total).toBeGreaterThan(0);
+    expect(report.final_stop_reason).toBe(trained.fit.stopReason);
+    expect(report.final_stop_reason).not.toBe('line-search');
+    // No --max-length: the base model's maximum, recorded so that albert label cuts rows the same way.
+    expect(report.head.max_length).toBe(512);
+    expect(config.albert_pipeline_head.max_length).toBe(512);
     const rejects = readFileSync(join(out, 'training-rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects.map((r) => [r.id, r.code])).toEqual([['no-text', 'ALB_ROW_EMPTY_TEXT'], ['no-label', 'ALB_ROW_MISSING_LABEL']]);
     // Only logits leave the session: the encoder's outputs are gone from the graph.
@@ -145,7 +150,34 @@ describe('albert train-head', () => {
     expect(r.stderr).toMatch(/ALB_OUTPUT_NOT_EMPTY: --out .* pass --overwrite/);
     r = await runCli(['train-head', '-', '--out', join(dir, 'x4'), '--format', 'csv'], { stdin: readFileSync(file) });
     expect(r.stderr).toMatch(/ALB_OPTION_INVALID: .*stdin can be read only once/);
-    for (const d of ['x1', 'x2', 'x3', 'x4']) expect(existsSync(join(dir, d))).toBe(false);
+    const txt = join(dir, 'plain.txt');
+    writeFileSync(txt, rows.map((row) => row.text).join('\n'));
+    r = await runCli(['train-head', txt, '--out', join(dir, 'x5')]);
+    expect(r.stderr).toMatch(/ALB_INPUT_MISSING_COLUMN: input .*plain.txt" is plain text .*no label column "label" \(--label-column\)/);
+    for (const d of ['x1', 'x2', 'x3', 'x4', 'x5']) expect(existsSync(join(dir, d))).toBe(false);
+  });
+
+  test('--max-length: config.json and the report record it, and albert label on the folder defaults to it', async () => {
+    const out = join(dir, 'model-32');
+    const r = await trainHead({ input: file, out, maxLength: 32, folds: 3, l2: 0.1, quiet: true });
+    expect(r.report.head.max_length).toBe(32);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.albert_pipeline_head.max_length).toBe(32);
+    expect(JSON.parse(readFileSync(join(out, 'training-report.json'), 'utf8')).head.max_length).toBe(32);
+    // Without --max-length, label cuts rows where the head was trained; an explicit one still wins.
+    expect((await runCli(['label', file, '--model', out, '--out', join(dir, 'lab-32'), '--quiet'])).code).toBe(0);
+    expect(readManifestJson(join(dir, 'lab-32')).fingerprint.max_length).toBe(32);
+    expect((await runCli(['label', file, '--model', out, '--out', join(dir, 'lab-64'), '--max-length', '64', '--quiet'])).code).toBe(0);
+    expect(readManifestJson(join(dir, 'lab-64')).fingerprint.max_length).toBe(64);
+    // So label's probabilities are the head's on embeddings of rows cut at 32 tokens.
+    expect((await runCli(['embed', file, '--out', join(dir, 'emb-32'), '--max-length', '32', '--quiet'])).code).toBe(0);
+    const x = vectors(readOutput(join(dir, 'emb-32')), 'embedding');
+    const flat = new Float32Array(x.length * x[0].length);
+    x.forEach((v, i) => flat.set(v, i * v.length));
+    const expected = predictHead(r.fit.head, flat, x.length);
+    let worst = 0;
+    vectors(readOutput(join(dir, 'lab-32')), 'probs').forEach((p, i) => p.forEach((v, c) => (worst = Math.max(worst, Math.abs(v - expected[i * 5 + c])))));
+    expect(worst).toBeLessThan(1e-5);
   });
 });
 

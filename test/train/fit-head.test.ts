@@ -87,4 +87,17 @@ describe(`fitHead (data seed ${SEED})`, () => {
     expect(r.head.activation).toBe('sigmoid');
     expect(r.chosen.accuracy.mean).toBeGreaterThan(0.9); // subset accuracy
   });
+
+  test('the final fit says why it stopped: line-search at iteration 0 when no step can lower the loss', () => {
+    const ok = fitHead(data, settings);
+    // Early stopping runs the final fit for the folds' median best iteration count.
+    expect(ok.stopReason).not.toBe('line-search');
+    expect(['max-iterations', 'loss', 'gradient']).toContain(ok.stopReason);
+    // A non-finite embedding makes every loss NaN: no step is ever accepted.
+    const bad = Float32Array.from(x);
+    bad[5] = Number.NaN;
+    const r = fitHead({ ...data, x: bad }, { ...settings, l2: [0.1], folds: 2 });
+    expect(r.stopReason).toBe('line-search');
+    expect(r.iterations).toBe(0);
+  });
 });
