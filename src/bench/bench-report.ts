@@ -27,7 +27,7 @@ export interface BenchConfigResult {
   variant: string;
   precision: string;
   fused: boolean;
-  /** `reference` (the folder's own model), `passed`/`missed` (its accuracy check), `not checked`. */
+  /** `reference` (the folder's own model), `passed`/`missed` (its accuracy check), `stale` (made from another model.onnx), `not checked`. */
   accuracy: string;
   batch_tokens: number;
   workers: number;

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { ModelError, optionError } from '../errors.js';
 import { listVariants, readModelVariant, type ModelVariant } from '../convert/model-variant.js';
 import { writeCorpusSubset } from '../io/corpus-subset.js';
+import { sha256File } from '../io/durable-file.js';
+import { staleNote } from '../pipeline/choose-variant.js';
 import { loadModel, makeTokenizer } from '../pipeline/load-model.js';
 import { parseDevice } from '../workers/execution-providers.js';
 import type { BenchChildConfig } from './bench-child.js';
@@ -45,7 +47,13 @@ export interface BenchOptions {
   command: string;
 }
 
-interface Target { readonly name: string; readonly dir: string; readonly variant: ModelVariant | null }
+interface Target {
+  readonly name: string;
+  readonly dir: string;
+  readonly variant: ModelVariant | null;
+  /** Made from another model.onnx than the folder's (see staleNote): its check does not count. */
+  readonly stale: string | null;
+}
 
 /**
  * Runs the sweep, writes `<out>.json` and `<out>.svg`, returns the record and a table.
@@ -58,7 +66,7 @@ interface Target { readonly name: string; readonly dir: string; readonly variant
  */
 export async function runBench(o: BenchOptions): Promise<{ record: Record<string, unknown>; table: string; files: string[] }> {
   const device = parseDevice(o.device);
-  const targets = resolveTargets(o.model, o.variants);
+  const targets = await resolveTargets(o.model, o.variants);
   const work = mkdtempSync(join(tmpdir(), 'albert-bench-'));
   const started = new Date();
   try {
@@ -101,7 +109,7 @@ export async function runBench(o: BenchOptions): Promise<{ record: Record<string
           const fp32 = results[`p|${targets[0].name}|${bt}|${w}`]?.median;
           configs.push({
             variant: t.name, precision: t.variant?.precision ?? 'fp32', fused: t.variant?.fused ?? false,
-            accuracy: t.variant?.accuracy ? (t.variant.accuracy.passed ? 'passed' : 'missed') : t.name === targets[0].name ? 'reference' : 'not checked',
+            accuracy: accuracyOf(t, t.name === targets[0].name),
             batch_tokens: bt, workers: w, pipeline: summarize(r.median), runs_docs_per_s: r.runs.map((x) => round(x.docs_per_s, 2)),
             bare: bare ? summarize(bare) : null,
             ratio_to_bare: bare ? round(r.median.docs_per_s / bare.docs_per_s, 3) : null,
@@ -153,16 +161,30 @@ function cpuPerDoc(m: Measured): number {
   return (1000 * m.measured_cpu_s) / Math.max(1, m.rows);
 }
 
+/** `reference` (the folder's own model), `passed`/`missed` (its check), `stale`, `not checked`: only the first two are recommended. */
+function accuracyOf(t: Target, reference: boolean): string {
+  if (reference) return 'reference';
+  if (t.stale) return 'stale';
+  return t.variant?.accuracy ? (t.variant.accuracy.passed ? 'passed' : 'missed') : 'not checked';
+}
+
 /** `fp32` is the folder's own model; `all` adds every variant under variants/. */
-function resolveTargets(model: string, names: readonly string[]): Target[] {
+async function resolveTargets(model: string, names: readonly string[]): Promise<Target[]> {
   const found = listVariants(model);
-  const own: Target = { name: readModelVariant(model)?.name ?? 'fp32', dir: resolve(model), variant: readModelVariant(model) };
+  let sha: Promise<string | null> | undefined;
+  const baseSha = () => (sha ??= sha256File(join(model, 'model.onnx')).catch(() => null));
+  const own: Target = { name: readModelVariant(model)?.name ?? 'fp32', dir: resolve(model), variant: readModelVariant(model), stale: null };
   const wanted = names.includes('all') ? [own.name, ...found.map((f) => f.variant.name)] : names;
   if (wanted.length === 0) throw optionError('--variants', names.join(','), 'fp32, all, or variant names');
-  return [...new Set(wanted)].map((n) => {
-    if (n === own.name || n === 'fp32' || n === 'none') return own;
+  const targets: Target[] = [];
+  for (const n of new Set(wanted)) {
+    if (n === own.name || n === 'fp32' || n === 'none') {
+      if (!targets.includes(own)) targets.push(own);
+      continue;
+    }
     const f = found.find((x) => x.variant.name === n);
     if (!f) throw new ModelError('ALB_VARIANT_NOT_FOUND', `--variants ${n}: ${model} has no variant ${JSON.stringify(n)} (${found.length ? `it has ${found.map((x) => x.variant.name).join(', ')}` : 'no variants/ folder'}); make it with albert optimize`, { option: '--variants', got: n });
-    return { name: n, dir: f.dir, variant: f.variant };
-  });
+    targets.push({ name: n, dir: f.dir, variant: f.variant, stale: await staleNote(model, f, baseSha) });
+  }
+  return targets;
 }

@@ -82,8 +82,16 @@ function pick(dir: string, f: FoundVariant, chosenBy: ChosenVariant['chosenBy'])
   return { dir: f.dir, name: `${basename(dir)}/${VARIANTS_DIR}/${basename(f.dir)}`, variant: f.variant, chosenBy };
 }
 
-/** A variant made from another model.onnx than the folder's current one is stale. */
-async function staleNote(dir: string, f: FoundVariant, baseSha: () => Promise<string | null>): Promise<string | null> {
+/**
+ * A variant made from another model.onnx than the folder's current one is stale: its
+ * accuracy check says nothing of the model now there. Null when it is not.
+ *
+ * @example
+ * ```ts
+ * await staleNote('models/albert-mini', found, () => sha256File('models/albert-mini/model.onnx'));
+ * ```
+ */
+export async function staleNote(dir: string, f: FoundVariant, baseSha: () => Promise<string | null>): Promise<string | null> {
   const base = baseFolder(f.dir, f.variant);
   if (!f.variant.base || !base) return null;
   const now = await baseSha();

@@ -43,6 +43,22 @@ describe('albert bench', () => {
     expect(readFileSync(`${out}.svg`, 'utf8')).toMatch(/^<svg[\s\S]*pipeline docs\/s[\s\S]*<\/svg>\s*$/);
   });
 
+  it('labels a variant of a replaced model.onnx stale, and never recommends it', async () => {
+    // Its accuracy check (passed) was taken for the model now there: bench said "passed".
+    const own = tinyModel('albert-tiny');
+    expect((await runCli(['optimize', own, '--fuse', '--check-rows', '20'])).code).toBe(0);
+    // Another model.onnx: the same graph with a doc_string appended (protobuf field 6), so its bytes differ.
+    const onnx = join(own, 'model.onnx');
+    const note = Buffer.from('replaced');
+    writeFileSync(onnx, Buffer.concat([readFileSync(onnx), Buffer.from([0x32, note.length]), note]));
+    const out = join(dir, 'stale');
+    const r = await runCli(['bench', own, '--rows', '20', '--lengths', 'fixed:16', '--batch-tokens', '512', '--workers', '1', '--no-bare', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const record = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+    expect(record.configs.map((c: { variant: string; accuracy: string }) => [c.variant, c.accuracy])).toEqual([['fp32', 'reference'], ['fp32-fused', 'stale']]);
+    expect(record.recommendation.variant).toBe('fp32');
+  });
+
   it('reads the user\'s rows, and refuses a bad length spec or an unknown variant by name', async () => {
     const data = join(dir, 'rows.csv');
     writeFileSync(data, 'id,body\na,the first row of text\nb,and a second one\n');
