@@ -49,6 +49,9 @@ const MS = 'com.microsoft';
  * // albert-mini, torch export: 37 nodes, 7 weights (6 shared layer weights + the E→H projection)
  * ```
  */
+/** The Attention attributes QAttention shares, by their ONNX AttributeProto type (1 FLOAT, 2 INT). */
+const QATTENTION_ATTRS: Record<string, number> = { num_heads: 2, unidirectional: 2, scale: 1, mask_filter_value: 1 };
+
 export function quantizeInt8(model: ModelProtoObject, weightType: Int8WeightType = 'uint8'): Int8Result {
   const view = new GraphView(model);
   const region = encoderRegion(view);
@@ -111,6 +114,9 @@ export function quantizeInt8(model: ModelProtoObject, weightType: Int8WeightType
       nodes++;
     } else if (node.op_type === 'Attention' && node.domain === MS) {
       if (node.input.length > 4 || node.output.length > 1) continue; // past/present or biases: not ours to quantize
+      // QAttention takes these, and only as int or float: any other (qkv_hidden_sizes, a
+      // list of ints, from another tool) would be carried over wrong, so such a node stays fp32.
+      if ((node.attribute ?? []).some((a) => QATTENTION_ATTRS[a.name] !== a.type)) continue;
       const w = quantized(node.input[1], false);
       if (!w || !node.input[2]) continue;
       const [xq, xScale, xZero] = b.node('DynamicQuantizeLinear', [node.input[0]], { outputs: 3 });

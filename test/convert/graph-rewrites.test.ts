@@ -66,6 +66,17 @@ describe('graph rewrites on the torch-exported fixture', () => {
     expect(q.weights).toBe(5); // the E→H projection, and the shared layer's packed QKV, dense, ffn, ffn_output
   });
 
+  it('int8 leaves an Attention with attributes QAttention cannot carry (qkv_hidden_sizes) in fp32', () => {
+    // It copied every non-int attribute as a float: the list of ints became NaN.
+    const fused = fuseTransformerOps(tiny(), SHAPE).model;
+    for (const n of fused.graph!.node!.filter((x) => x.op_type === 'Attention')) {
+      n.attribute = [...(n.attribute ?? []), { name: 'qkv_hidden_sizes', type: 7, ints: [64, 64, 64] }];
+    }
+    const h = opHistogram(quantizeInt8(fused).model);
+    expect(h['com.microsoft:QAttention']).toBeUndefined();
+    expect(h['com.microsoft:Attention']).toBe(3);
+  });
+
   it('fp16 keeps the graph outputs float32 and agrees with fp32', async () => {
     const half = toFloat16Graph(tiny()).model;
     expect(half.graph.output.map((o) => o.type?.tensor_type?.elem_type)).toEqual([1, 1]);
