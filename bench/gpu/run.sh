@@ -10,9 +10,13 @@
 #   DEVICE=cpu ROWS=256 CHECKPOINT=test/fixtures/hf-albert-tiny/albert-tiny OUT=out/gpu-cpu bash bench/gpu/run.sh
 #
 # Settings (environment): DEVICE (cuda), ROWS (65536: embed rows, data/sample.csv repeated with
-# fresh ids, so at the corpus's lengths), BENCH_ROWS (min(ROWS, 32768)), BATCH_TOKENS (65536 on
-# cuda; a comma list sweeps), WORKERS (2), CHECKPOINT (default: make one with make-albert-base.py),
-# CHECK_ROWS (2000), OUT ($OUT, else out/gpu-run).
+# fresh ids, so at the corpus's lengths), ROWS_LONG (3× ROWS on cuda, 2× on cpu; 0: none: the
+# second embed run the steady-state rate comes from), BENCH_ROWS (min(ROWS, 32768)),
+# BATCH_TOKENS (65536 on cuda; a comma list sweeps), WORKERS (2), CHECKPOINT (default: make one
+# with make-albert-base.py), CHECK_ROWS (2000), OUT ($OUT, else out/gpu-run), WORK (models,
+# inputs, Arrow parts; default a fresh temp folder, removed at the end; never under OUT, which
+# the device hands back only a few small files of), BUDGET_S (450 on cuda, 1800 on cpu: every
+# step's time limit is cut to what is left of it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if ! command -v node >/dev/null; then
@@ -24,5 +28,9 @@ if [ ! -f dist/bench/gpu/gpu-run.js ]; then
   exit 2
 fi
 export OUT="${OUT:-$PWD/out/gpu-run}"
+if [ "${DEVICE:-cuda}" = cpu ]; then export BUDGET_S="${BUDGET_S:-1800}"; else export BUDGET_S="${BUDGET_S:-450}"; fi
 mkdir -p "$OUT"
-exec node dist/bench/gpu/gpu-run.js
+# The run keeps to BUDGET_S by itself (each step's limit is cut to what is left, and
+# gpu-run.json is rewritten after every step); this is the net under it, should node itself
+# hang: SIGTERM (the run stops its step and writes its record), SIGKILL 10 s later.
+exec timeout --kill-after=10 "$((BUDGET_S + 20))" node dist/bench/gpu/gpu-run.js
