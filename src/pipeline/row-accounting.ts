@@ -32,6 +32,13 @@ export interface LiveCounts {
 export class RowAccounting {
   readonly live: LiveCounts = { rowsRead: 0, rowsDone: 0, rowsOut: 0, rejected: 0, tokens: 0 };
   private readonly policy: RejectPolicy;
+  /**
+   * A reject stop (--on-error fail, --max-rejects): the first error, and the first row of
+   * the earliest window one came from. That window and the ones after it are cut; the
+   * windows before it are finished and kept, so the stop keeps all the work before it.
+   */
+  stop: { error: unknown; windowStart: number } | null = null;
+  private readonly stops = new WeakSet<object>();
 
   constructor(onError: 'skip' | 'fail', maxRejects: number | null) {
     this.policy = new RejectPolicy(onError, maxRejects);
@@ -46,7 +53,19 @@ export class RowAccounting {
     if (!win.markRejected(record.row)) return;
     this.live.rejected++;
     this.live.rowsDone++;
-    this.policy.reject(record, (r) => win.addReject(r));
+    try {
+      this.policy.reject(record, (r) => win.addReject(r));
+    } catch (err) {
+      win.cut = true;
+      this.stops.add(err as object);
+      if (!this.stop || win.seqStart < this.stop.windowStart) this.stop = { error: this.stop?.error ?? err, windowStart: win.seqStart };
+      throw err;
+    }
+  }
+
+  /** Whether `err` is a reject stop thrown by {@link reject} (every reject after the first stops too). */
+  isStop(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.stops.has(err);
   }
 
   /**

@@ -62,12 +62,17 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
 
   let failure: unknown = null;
   const fail = (err: unknown) => {
-    failure ??= err;
+    // A reject stop is no failure of the windows before it: they finish and are kept.
+    if (!accounting.isStop(err)) failure ??= err;
   };
   // A stop (signal) ends reading and sending at once; batches already sent finish, and the
   // windows they complete are kept, so the exit waits for at most the pool's in-flight bound.
   const aborted = () => Boolean(job.signal?.aborted);
-  const halted = () => failure !== null || aborted();
+  const halted = () => failure !== null || aborted() || accounting.stop !== null;
+  // A reject stop ends reading, and sending for its window and the ones after it; the
+  // windows before it are sent whole (at most OPEN_WINDOWS of them), so what it keeps does
+  // not depend on timing: every row before the stopping row's window.
+  const haltedFor = (win: Window) => failure !== null || aborted() || (accounting.stop !== null && win.seqStart >= accounting.stop.windowStart);
   const nativeGarbage = new NativeGarbage();
   const submit = (win: Window) =>
     submitWindow(win, {
@@ -80,7 +85,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
       accounting,
       stages,
       nativeGarbage,
-      halted,
+      halted: haltedFor,
       fail,
       onBatch: () => run.onBatch?.(snapshot()),
       onTokenized: (win, tokens) => {
@@ -107,7 +112,7 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
     await committer.append({ seqStart: win.seqStart, seqEnd: win.seqEnd, batch: rows.length > 0 ? plan.build(rows) : null, rows: rows.length, tokens: win.tokens, rejects: win.rejects, counts, nextOffset: win.nextOffset, inputEnd });
     stages.writeMs += performance.now() - t0;
   };
-  const queue = new WindowQueue(OPEN_WINDOWS, submit, emit, fail, halted);
+  const queue = new WindowQueue(OPEN_WINDOWS, submit, emit, fail, haltedFor);
 
   // The window being filled; launched when full, or at the end of the input.
   const open: { window: Window | null } = { window: null };
@@ -155,6 +160,12 @@ export async function streamRows(ctx: JobContext, run: StreamRun): Promise<Strea
   if (failure !== null) {
     await committer.abandon();
     throw failure instanceof AlbertError ? failure : new AlbertError('ALB_INTERNAL', String((failure as Error)?.stack ?? failure));
+  }
+  if (accounting.stop) {
+    // As for a signal: the windows before the stop are committed (the last part may be
+    // short), so --resume after fixing the row goes on from there. A shard drops them.
+    await committer.interrupt();
+    throw accounting.stop.error;
   }
   // A stop that came after the last batch was sent changed nothing: the job is complete.
   const interrupted = aborted() && (!ended || cut);

@@ -20,8 +20,8 @@ export interface SubmitDeps {
   accounting: RowAccounting;
   stages: StageTimes;
   nativeGarbage: NativeGarbage;
-  /** Whether the run failed or was stopped: send no more batches. */
-  halted(): boolean;
+  /** Whether the run failed or was stopped before this window: send no more of its batches. */
+  halted(win: Window): boolean;
   fail(err: unknown): void;
   /** After each batch's rows are accounted for. */
   onBatch(): void;
@@ -57,13 +57,13 @@ export async function submitWindow(win: Window, d: SubmitDeps): Promise<void> {
   d.onTokenized(win, accepted.reduce((n, e) => n + e.ids.length, 0));
   const idOf = (seq: number) => byId.get(seq)!.id;
   for (const batch of cutBatches(accepted, d.batchTokens)) {
-    if (d.halted()) {
+    if (d.halted(win)) {
       win.cut = true;
       break;
     }
     await d.scheduler.capacity();
     // A stop may have come while waiting for room: a batch sent now would only delay the exit.
-    if (d.halted()) {
+    if (d.halted(win)) {
       win.cut = true;
       break;
     }

@@ -25,8 +25,8 @@ export class WindowQueue {
     private readonly emit: (w: Window) => Promise<void>,
     /** Records the first failure; the queue keeps draining so every window settles. */
     private readonly fail: (err: unknown) => void,
-    /** Whether the run failed or was stopped: windows not yet submitted are cut, not sent. */
-    private readonly halted: () => boolean,
+    /** Whether the run failed or was stopped before this window: if so it is cut, not sent. */
+    private readonly halted: (w: Window) => boolean,
   ) {}
 
   /** The newest window launched, if any. */
@@ -44,7 +44,7 @@ export class WindowQueue {
     const prevEmitted = this.emitted;
     this.submitted = this.submitted
       .then(() => {
-        if (!this.halted()) return this.submit(win);
+        if (!this.halted(win)) return this.submit(win);
         win.cut = true;
         win.release();
       })

@@ -91,3 +91,28 @@ describe('WindowQueue', () => {
     expect(most).toBeLessThanOrEqual(2);
   });
 });
+
+describe('RowAccounting: a reject stop', () => {
+  it('cuts the window it came from and records the earliest such window, so the ones before it are kept', () => {
+    const acc = new RowAccounting('skip', 1);
+    const early = new Window(0, 0);
+    const late = new Window(100, 0);
+    acc.reject(early, reject(5));
+    let thrown: unknown;
+    try {
+      acc.reject(late, reject(150));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'ALB_TOO_MANY_REJECTS' });
+    expect(acc.isStop(thrown)).toBe(true);
+    expect(acc.isStop(new Error('other'))).toBe(false);
+    expect(late.cut).toBe(true);
+    expect(early.cut).toBe(false);
+    expect(acc.stop).toEqual({ error: thrown, windowStart: 100 });
+    // A later reject in an earlier window (a batch still running there) stops that window too.
+    expect(() => acc.reject(early, reject(7))).toThrow(expect.objectContaining({ code: 'ALB_TOO_MANY_REJECTS' }));
+    expect(early.cut).toBe(true);
+    expect(acc.stop).toEqual({ error: thrown, windowStart: 0 });
+  });
+});
