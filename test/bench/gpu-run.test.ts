@@ -93,30 +93,25 @@ describe('bench/gpu/run.sh', () => {
     const work = join(dir, 'work-signal');
     const child = spawn('bash', [join(ROOT, 'bench', 'gpu', 'run.sh')], { cwd: ROOT, env: { ...process.env, ...CPU_ENV, OUT: out, WORK: work }, stdio: 'ignore' });
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    // Wait until a step is running (the log names it), then stop the run as `timeout` would.
-    const logFile = join(out, 'run.log');
-    const t0 = Date.now();
-    while (!(existsSync(logFile) && /=== optimize-fp16 \(limit/.test(readFileSync(logFile, 'utf8')))) {
-      expect(Date.now() - t0, 'the run reached optimize-fp16').toBeLessThan(240_000);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    // Wait until a step's process is running (one working in WORK), then stop the run as
+    // `timeout` would. Which step that is depends on this machine's pace (waiting for the
+    // log to name optimize-fp16 raced it: under load the run was past it by the signal).
     const ours = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && alive(Number(p)) && cmdline(Number(p)).includes(work));
+    const t0 = Date.now();
     let running = ours();
-    for (let i = 0; i < 50 && running.length === 0; i++) {
-      await new Promise((res) => setTimeout(res, 20));
+    while (running.length === 0) {
+      expect(Date.now() - t0, 'a step started a process in WORK').toBeLessThan(240_000);
+      await new Promise((res) => setTimeout(res, 50));
       running = ours();
     }
-    expect(running.length, 'the optimize step is running').toBeGreaterThan(0);
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
     const record = JSON.parse(readFileSync(join(out, 'gpu-run.json'), 'utf8'));
     expect(record.status).toBe('failed');
     expect(['GPU_RUN_SIGNAL', 'GPU_RUN_STEP']).toContain(record.error.code);
-    // The step it stopped (optimize-fp16, or -fused should that one have finished first) is the last recorded, and not ok.
-    expect(record.steps.at(-1).name).toMatch(/^optimize-fp16/);
-    expect(record.steps.at(-1).status).not.toBe('ok');
-    expect(record.steps.some((s: { name: string }) => s.name.startsWith('embed'))).toBe(false);
-    for (const pid of running) expect(alive(Number(pid)), `optimize (pid ${pid}) was left running`).toBe(false);
+    // It stopped there: the last step (the bench) never ran to the end.
+    expect(record.steps.find((s: { name: string }) => s.name.startsWith('bench'))?.status).not.toBe('ok');
+    for (const pid of running) expect(alive(Number(pid)), `pid ${pid} (${cmdline(Number(pid))}) was left running`).toBe(false);
   }, 300_000);
 
   it('refuses a WORK under OUT', () => {
