@@ -173,7 +173,8 @@ async function resolveTargets(model: string, names: readonly string[]): Promise<
   const found = listVariants(model);
   let sha: Promise<string | null> | undefined;
   const baseSha = () => (sha ??= sha256File(join(model, 'model.onnx')).catch(() => null));
-  const own: Target = { name: readModelVariant(model)?.name ?? 'fp32', dir: resolve(model), variant: readModelVariant(model), stale: null };
+  const ownVariant = readModelVariant(model);
+  const own: Target = { name: ownVariant?.name ?? 'fp32', dir: resolve(model), variant: ownVariant, stale: null };
   const wanted = names.includes('all') ? [own.name, ...found.map((f) => f.variant.name)] : names;
   if (wanted.length === 0) throw optionError('--variants', names.join(','), 'fp32, all, or variant names');
   const targets: Target[] = [];

@@ -43,39 +43,42 @@ export async function chooseVariant(dir: string, requested: string | null, ep: E
   const broken = new Map<string, Error>();
   const found = listVariants(dir, (d, err) => broken.set(basename(d), err));
   const brokenNote = [...broken].map(([name, err]) => `${join(dir, VARIANTS_DIR, name)} left out: ${err.message}`).join('; ') || null;
-  const withBroken = (c: ChosenVariant): ChosenVariant => (brokenNote ? { ...c, note: [c.note, brokenNote].filter(Boolean).join('; ') } : c);
-  if (requested !== null && requested !== 'auto') {
-    const hit = found.find((f) => f.variant.name === requested);
-    if (!hit && broken.has(requested)) throw broken.get(requested)!;
-    if (!hit) {
-      throw new ModelError('ALB_VARIANT_NOT_FOUND', `--variant ${requested}: ${dir} has no variant ${JSON.stringify(requested)} (${found.length > 0 ? `it has ${found.map((f) => f.variant.name).join(', ')}` : `no ${VARIANTS_DIR}/ folder`}); make one with \`albert optimize ${dir} --${requested.split('-')[0]}${requested.endsWith('-fused') ? ' --fuse' : ''}\`, or pass --variant auto or none`, { option: '--variant', got: requested });
+  // Chosen first, then told of any variant left out, whichever way the choice went.
+  const chosen = await (async (): Promise<ChosenVariant> => {
+    if (requested !== null && requested !== 'auto') {
+      const hit = found.find((f) => f.variant.name === requested);
+      if (!hit && broken.has(requested)) throw broken.get(requested)!;
+      if (!hit) {
+        throw new ModelError('ALB_VARIANT_NOT_FOUND', `--variant ${requested}: ${dir} has no variant ${JSON.stringify(requested)} (${found.length > 0 ? `it has ${found.map((f) => f.variant.name).join(', ')}` : `no ${VARIANTS_DIR}/ folder`}); make one with \`albert optimize ${dir} --${requested.split('-')[0]}${requested.endsWith('-fused') ? ' --fuse' : ''}\`, or pass --variant auto or none`, { option: '--variant', got: requested });
+      }
+      const stale = await staleNote(dir, hit, baseSha);
+      const unchecked = hit.variant.accuracy?.passed ? null : `its accuracy check ${hit.variant.accuracy ? `missed a target (${hit.variant.accuracy.summary})` : 'was not run'}`;
+      return { ...pick(dir, hit, 'asked'), note: [stale, unchecked].filter(Boolean).join('; ') || null };
     }
-    const stale = await staleNote(dir, hit, baseSha);
-    const unchecked = hit.variant.accuracy?.passed ? null : `its accuracy check ${hit.variant.accuracy ? `missed a target (${hit.variant.accuracy.summary})` : 'was not run'}`;
-    return withBroken({ ...pick(dir, hit, 'asked'), note: [stale, unchecked].filter(Boolean).join('; ') || null });
-  }
-  const usable: FoundVariant[] = [];
-  const skipped: string[] = [];
-  for (const name of ep.variants.preferred) {
-    const f = found.find((x) => x.variant.name === name);
-    if (!f) continue;
-    const stale = await staleNote(dir, f, baseSha);
-    if (stale) skipped.push(`${name}: ${stale}`);
-    else if (!f.variant.accuracy?.passed) skipped.push(`${name}: ${f.variant.accuracy ? `accuracy check missed (${f.variant.accuracy.summary})` : 'accuracy not checked'}`);
-    else usable.push(f);
-  }
-  const best = usable[0];
-  if (best && (requested === 'auto' || ep.variants.byDefault === 'pick')) {
-    const why = `${best.variant.name} variant (${best.variant.accuracy!.summary})${requested === 'auto' ? '' : `, picked for --device ${ep.name}; --variant none runs the fp32 model`}`;
-    return withBroken({ ...pick(dir, best, requested === 'auto' ? 'asked' : 'default'), note: `running the ${why}` });
-  }
-  if (best) {
-    return withBroken({ ...plain, note: `${join(dir, VARIANTS_DIR, best.variant.name)} (${best.variant.name}) passed its accuracy check (${best.variant.accuracy!.summary}): --variant auto runs it, faster on ${ep.label}` });
-  }
-  if (requested === 'auto') {
-    return withBroken({ ...plain, note: `--variant auto: no ${ep.label} variant to run (${skipped.length > 0 ? skipped.join('; ') : `none of ${ep.variants.preferred.join(', ')} under ${join(dir, VARIANTS_DIR)}`}); running ${basename(dir)} itself` });
-  }
-  return withBroken({ ...plain, note: skipped.length > 0 ? `not using ${skipped.join('; ')}` : null });
+    const usable: FoundVariant[] = [];
+    const skipped: string[] = [];
+    for (const name of ep.variants.preferred) {
+      const f = found.find((x) => x.variant.name === name);
+      if (!f) continue;
+      const stale = await staleNote(dir, f, baseSha);
+      if (stale) skipped.push(`${name}: ${stale}`);
+      else if (!f.variant.accuracy?.passed) skipped.push(`${name}: ${f.variant.accuracy ? `accuracy check missed (${f.variant.accuracy.summary})` : 'accuracy not checked'}`);
+      else usable.push(f);
+    }
+    const best = usable[0];
+    if (best && (requested === 'auto' || ep.variants.byDefault === 'pick')) {
+      const why = `${best.variant.name} variant (${best.variant.accuracy!.summary})${requested === 'auto' ? '' : `, picked for --device ${ep.name}; --variant none runs the fp32 model`}`;
+      return { ...pick(dir, best, requested === 'auto' ? 'asked' : 'default'), note: `running the ${why}` };
+    }
+    if (best) {
+      return { ...plain, note: `${join(dir, VARIANTS_DIR, best.variant.name)} (${best.variant.name}) passed its accuracy check (${best.variant.accuracy!.summary}): --variant auto runs it, faster on ${ep.label}` };
+    }
+    if (requested === 'auto') {
+      return { ...plain, note: `--variant auto: no ${ep.label} variant to run (${skipped.length > 0 ? skipped.join('; ') : `none of ${ep.variants.preferred.join(', ')} under ${join(dir, VARIANTS_DIR)}`}); running ${basename(dir)} itself` };
+    }
+    return { ...plain, note: skipped.length > 0 ? `not using ${skipped.join('; ')}` : null };
+  })();
+  return brokenNote ? { ...chosen, note: [chosen.note, brokenNote].filter(Boolean).join('; ') } : chosen;
 }
 
 function pick(dir: string, f: FoundVariant, chosenBy: ChosenVariant['chosenBy']): Omit<ChosenVariant, 'note'> {
